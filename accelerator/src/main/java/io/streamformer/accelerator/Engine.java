@@ -1,0 +1,129 @@
+package io.streamformer.accelerator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamformer.accelerator.backends.Backend;
+import io.streamformer.accelerator.decoding.GenerationConfig;
+import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.models.DecoderInput;
+import io.streamformer.accelerator.models.EncoderInput;
+import io.streamformer.accelerator.models.KvCache;
+import io.streamformer.accelerator.models.ModelDirectory;
+import io.streamformer.accelerator.models.ModelInfo;
+import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.accelerator.models.Seq2SeqModel;
+import io.streamformer.accelerator.scheduler.DecodingScheduler;
+import io.streamformer.accelerator.scheduler.GenerationRequest;
+import io.streamformer.accelerator.scheduler.SchedulerLimits;
+import io.streamformer.accelerator.scheduler.StepReport;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A loaded model and its generation defaults: the entry point for the CLI, benchmarks and the Kafka app.
+ * One engine per JVM; the weights are loaded once and shared by every batch.
+ */
+public final class Engine implements AutoCloseable {
+    private final Path modelDir;
+    private final Seq2SeqModel model;
+    private final GenerationConfig generationConfig;
+
+    private Engine(Path modelDir, Seq2SeqModel model, GenerationConfig generationConfig) {
+        this.modelDir = modelDir;
+        this.model = model;
+        this.generationConfig = generationConfig;
+    }
+
+    /** Validates the whole directory, then loads the weights into the backend. */
+    public static Engine load(Path dir, Backend backend, ProgressListener progress) {
+        ModelDirectory md = ModelDirectory.open(dir);
+        md.validateWeights();
+        JsonNode genJson = md.generationConfigJson();
+        Seq2SeqModel model = md.load(backend, progress);
+        ModelInfo info = model.info();
+        GenerationConfig gen = genJson != null
+                ? GenerationConfig.fromJson(genJson, ModelDirectory.GENERATION_CONFIG, info)
+                : GenerationConfig.fromJson(md.configJson(), ModelDirectory.CONFIG, info);
+        return new Engine(dir, model, gen);
+    }
+
+    public Path modelDir() {
+        return modelDir;
+    }
+
+    public Seq2SeqModel model() {
+        return model;
+    }
+
+    public ModelInfo info() {
+        return model.info();
+    }
+
+    public GenerationConfig generationConfig() {
+        return generationConfig;
+    }
+
+    public DecodingScheduler newScheduler(SchedulerLimits limits) {
+        return new DecodingScheduler(model, limits);
+    }
+
+    /**
+     * Generates for every source, at most {@code batchSize} requests in the running batch at once
+     * (continuous batching), and returns the results in input order.
+     */
+    public List<GenerationResult> generate(List<int[]> sources, GenerationParams params, int batchSize,
+                                           Consumer<StepReport> onStep) {
+        int maxSource = 1;
+        for (int[] s : sources) {
+            maxSource = Math.max(maxSource, s.length);
+        }
+        SchedulerLimits limits = SchedulerLimits.forBatch(Math.max(1, Math.min(batchSize, sources.size())),
+                params.numBeams(), maxSource, params.maxLength());
+        GenerationResult[] results = new GenerationResult[sources.size()];
+        try (DecodingScheduler scheduler = newScheduler(limits)) {
+            for (int i = 0; i < sources.size(); i++) {
+                scheduler.submit(new GenerationRequest(Integer.toString(i), sources.get(i), params));
+            }
+            while (!scheduler.isIdle()) {
+                StepReport report = scheduler.step();
+                for (StepReport.Completion c : report.completed()) {
+                    results[Integer.parseInt(c.request().id())] = c.result();
+                }
+                if (!report.failed().isEmpty()) {
+                    throw new IllegalArgumentException(report.failed().get(0).reason());
+                }
+                if (onStep != null) {
+                    onStep.accept(report);
+                }
+            }
+        }
+        return Arrays.asList(results);
+    }
+
+    /**
+     * One teacher-forced forward pass: logits for every decoder position, [decoderIds.length][vocab].
+     */
+    public float[][] forward(int[] inputIds, int[] decoderIds) {
+        ModelInfo info = model.info();
+        try (KvCache cache = model.newCache(1, 1, inputIds.length, decoderIds.length)) {
+            model.encode(cache, List.of(new EncoderInput(0, inputIds)));
+            int vocab = info.targetVocabSize();
+            float[] flat = new float[decoderIds.length * vocab];
+            model.decode(cache, List.of(new DecoderInput(0, 0, 0, decoderIds)), true, flat);
+            List<float[]> rows = new ArrayList<>();
+            for (int i = 0; i < decoderIds.length; i++) {
+                rows.add(Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab));
+            }
+            return rows.toArray(new float[0][]);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,63 @@
+package io.streamformer.accelerator.backends;
+
+import io.streamformer.accelerator.kernels.Activation;
+
+/**
+ * Where the kernels run. Weights are uploaded once and stay resident; activations live in buffers
+ * allocated once for the largest batch; a forward pass is a fixed sequence of the kernel calls below
+ * over the whole batch. Sizes that change from step to step (which rows attend to which keys, token
+ * ids, positions) travel in {@link IntTensor}s written before the pass, so that a backend can record
+ * the sequence once and replay it (as TornadoVM task graphs do).
+ *
+ * <p>Row-major everywhere; every call names the row count it works on. Not thread-safe: one caller.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    /** The device in words, for logs and benchmark reports. */
+    String device();
+
+    FloatTensor upload(float[] data);
+
+    /** Uploads a row-major [rows, cols] weight, multiplied by {@code scale} (1 for none). */
+    Matrix uploadMatrix(float[] rowMajor, int rows, int cols, float scale);
+
+    FloatTensor allocate(int size);
+
+    IntTensor allocateInts(int size);
+
+    void write(IntTensor dst, int[] src, int count);
+
+    void read(FloatTensor src, int srcOffset, float[] dst, int dstOffset, int count);
+
+    /** out[r] = table[ids[r]] * scale + positionTable[positions[r]], width table.cols(). */
+    void embed(IntTensor ids, IntTensor positions, int rows, Matrix table, float scale, FloatTensor positionTable,
+               FloatTensor out);
+
+    /** out[rows, w.rows()] = act(x[rows, w.cols()] · wᵀ + bias); bias may be null. */
+    void linear(FloatTensor x, int rows, Matrix w, FloatTensor bias, Activation act, FloatTensor out);
+
+    /** out = LayerNorm(x + residual) · gamma + beta over rows of width gamma.size(); out may alias x. */
+    void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta, float eps,
+                      FloatTensor out);
+
+    /**
+     * Multi-head attention of query rows [0, rows) over key/value rows [keyStart[r], keyStart[r] + keyCount[r])
+     * of {@code keys}/{@code values}; all rows have width heads·headDim; queries are pre-scaled.
+     */
+    void attention(FloatTensor q, int rows, FloatTensor keys, FloatTensor values, IntTensor keyStart,
+                   IntTensor keyCount, int heads, int headDim, FloatTensor out);
+
+    /** dst[dstRows[r]] = src[r] for r in [0, rows), rows of width {@code width}. */
+    void scatterRows(FloatTensor src, int rows, int width, IntTensor dstRows, FloatTensor dst);
+
+    /** dst[r] = src[srcRows[r]] for r in [0, rows), rows of width {@code width}. */
+    void gatherRows(FloatTensor src, IntTensor srcRows, int rows, int width, FloatTensor dst);
+
+    /** Copies {@code count} rows of {@code width} inside one buffer from row {@code from} to row {@code to}. */
+    void copyRows(FloatTensor buffer, int from, int to, int count, int width);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,75 @@
+package io.streamformer.accelerator.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Row-wise reductions over vocabulary-sized logits, for the decoding strategies. */
+public final class Softmax {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private Softmax() {
+    }
+
+    public static float max(float[] x, int from, int n) {
+        int bound = S.loopBound(n);
+        float m = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < bound; i += S.length()) {
+                acc = acc.max(FloatVector.fromArray(S, x, from + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, x[from + i]);
+        }
+        return m;
+    }
+
+    /** log(sum(exp(x))) computed stably; -inf when every entry is -inf. */
+    public static float logSumExp(float[] x, int from, int n) {
+        float m = max(x, from, n);
+        if (m == Float.NEGATIVE_INFINITY) {
+            return m;
+        }
+        int bound = S.loopBound(n);
+        FloatVector mv = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, from + i).sub(mv)));
+        }
+        float sum = VectorMath.sumLanes(acc, new float[S.length()]);
+        for (; i < n; i++) {
+            sum += VectorMath.exp(x[from + i] - m);
+        }
+        return m + (float) Math.log(sum);
+    }
+
+    /** In place: x = x - logSumExp(x) (log-softmax), as torch.log_softmax in fp32. */
+    public static void logSoftmaxInPlace(float[] x, int from, int n) {
+        float lse = logSumExp(x, from, n);
+        int bound = S.loopBound(n);
+        FloatVector lv = FloatVector.broadcast(S, lse);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, from + i).sub(lv).intoArray(x, from + i);
+        }
+        for (; i < n; i++) {
+            x[from + i] -= lse;
+        }
+    }
+
+    /** Index of the largest entry (the first one on ties, as torch.argmax). */
+    public static int argmax(float[] x, int from, int n) {
+        float m = max(x, from, n);
+        for (int i = 0; i < n; i++) {
+            if (x[from + i] == m) {
+                return i;
+            }
+        }
+        return 0;
+    }
+}
