@@ -1,0 +1,87 @@
+package io.streamformer.accelerator.models;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamformer.accelerator.tensors.DType;
+import io.streamformer.accelerator.tensors.SafetensorsWriter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a Hugging Face MarianMTModel directory (config.json, generation_config.json, model.safetensors)
+ * with random weights drawn as transformers initialises them, so that benchmarks need no download.
+ */
+public final class MarianCheckpointWriter {
+
+    /** The architecture's size; {@link #OPUS_MT_EN_DE} is the shape of Helsinki-NLP/opus-mt-en-de. */
+    public record Shape(int vocabSize, int dModel, int encoderLayers, int decoderLayers, int heads, int ffnDim,
+                        String activation, int maxPositions) {
+    }
+
+    public static final Shape OPUS_MT_EN_DE = new Shape(58101, 512, 6, 6, 8, 2048, "swish", 512);
+    public static final Shape TINY = new Shape(96, 64, 2, 2, 4, 128, "swish", 64);
+
+    public static final Map<String, Shape> PRESETS = Map.of("opus-mt-en-de", OPUS_MT_EN_DE, "tiny", TINY);
+
+    private MarianCheckpointWriter() {
+    }
+
+    public static void writeRandom(Shape shape, Path dir, DType dtype, long seed, double initStd,
+                                   ProgressListener progress) throws IOException {
+        Files.createDirectories(dir);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        int pad = shape.vocabSize() - 1;
+        ObjectNode config = json.createObjectNode();
+        config.put("model_type", "marian").putArray("architectures").add("MarianMTModel");
+        config.put("vocab_size", shape.vocabSize()).put("decoder_vocab_size", shape.vocabSize())
+                .put("d_model", shape.dModel())
+                .put("encoder_layers", shape.encoderLayers()).put("decoder_layers", shape.decoderLayers())
+                .put("encoder_attention_heads", shape.heads()).put("decoder_attention_heads", shape.heads())
+                .put("encoder_ffn_dim", shape.ffnDim()).put("decoder_ffn_dim", shape.ffnDim())
+                .put("max_position_embeddings", shape.maxPositions()).put("activation_function", shape.activation())
+                .put("scale_embedding", true).put("static_position_embeddings", true)
+                .put("share_encoder_decoder_embeddings", true).put("normalize_embedding", false)
+                .put("init_std", initStd).put("dropout", 0.1).put("attention_dropout", 0.0)
+                .put("activation_dropout", 0.0).put("pad_token_id", pad).put("eos_token_id", 0)
+                .put("decoder_start_token_id", pad).put("forced_eos_token_id", 0).put("is_encoder_decoder", true)
+                .put("torch_dtype", dtype == DType.F32 ? "float32" : dtype == DType.F16 ? "float16" : "bfloat16");
+        config.putArray("bad_words_ids").addArray().add(pad);
+        json.writeValue(dir.resolve(ModelDirectory.CONFIG).toFile(), config);
+
+        ObjectNode gen = json.createObjectNode();
+        gen.putArray("bad_words_ids").addArray().add(pad);
+        gen.put("decoder_start_token_id", pad).put("eos_token_id", 0).put("forced_eos_token_id", 0)
+                .put("pad_token_id", pad).put("max_length", 512).put("num_beams", 4);
+        json.writeValue(dir.resolve(ModelDirectory.GENERATION_CONFIG).toFile(), gen);
+
+        MarianConfig parsed = MarianConfig.fromJson(config);
+        Map<String, long[]> tensors = MarianWeights.expectedTensors(parsed);
+        SplittableRandom random = new SplittableRandom(seed);
+        SafetensorsWriter writer = new SafetensorsWriter(dtype);
+        long done = 0;
+        for (Map.Entry<String, long[]> t : tensors.entrySet()) {
+            String name = t.getKey();
+            long[] dims = t.getValue();
+            int n = (int) (dims.length == 1 ? dims[0] : dims[0] * dims[1]);
+            float[] data = new float[n];
+            if (name.endsWith("layer_norm.weight")) {
+                java.util.Arrays.fill(data, 1f);
+            } else if (dims.length == 2 && !name.equals("final_logits_bias")) {
+                for (int i = 0; i < n; i++) {
+                    data[i] = (float) (random.nextGaussian() * initStd);
+                }
+                if (name.equals("model.shared.weight")) {
+                    java.util.Arrays.fill(data, pad * shape.dModel(), (pad + 1) * shape.dModel(), 0f);
+                }
+            }
+            writer.add(name, data, dims);
+            progress.progress(++done, tensors.size(), name);
+        }
+        writer.write(dir.resolve(ModelDirectory.WEIGHTS));
+    }
+}

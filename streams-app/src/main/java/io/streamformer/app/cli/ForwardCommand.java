@@ -1,0 +1,66 @@
+package io.streamformer.app.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamformer.accelerator.Engine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code forward}: one teacher-forced pass per line; prints the full vocabulary logits of every decoder position. */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "For each {\"input_ids\",\"decoder_input_ids\"} line print {\"logits\":[[...],...]}.")
+public final class ForwardCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSON Lines file, or - for stdin.")
+    String input;
+
+    @Override
+    public Integer call() throws Exception {
+        List<JsonLines.Line> lines = JsonLines.read(input);
+        try (Engine engine = common.loadEngine()) {
+            var out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+            for (JsonLines.Line line : lines) {
+                int[] src = JsonLines.intArray(line, "input_ids", input);
+                int[] dec = JsonLines.intArray(line, "decoder_input_ids", input);
+                String where = input + " line " + line.number() + ": ";
+                String problem = GenerateCommand.checkIds(src, engine.info().sourceVocabSize());
+                if (problem == null && dec.length == 0) {
+                    problem = "decoder_input_ids is empty";
+                }
+                if (problem == null) {
+                    problem = GenerateCommand.checkIds(dec, engine.info().targetVocabSize());
+                    problem = problem == null ? null : problem.replace("input_ids", "decoder_input_ids");
+                }
+                if (problem == null && Math.max(src.length, dec.length) > engine.info().maxPositions()) {
+                    problem = "sequences longer than max_position_embeddings (" + engine.info().maxPositions() + ")";
+                }
+                if (problem != null) {
+                    throw new InputException(where + problem);
+                }
+                float[][] logits = engine.forward(src, dec);
+                ObjectNode json = JsonLines.JSON.createObjectNode();
+                ArrayNode rows = json.putArray("logits");
+                for (float[] row : logits) {
+                    ArrayNode r = rows.addArray();
+                    for (float v : row) {
+                        r.add(v);
+                    }
+                }
+                out.write(JsonLines.JSON.writeValueAsString(json));
+                out.newLine();
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}

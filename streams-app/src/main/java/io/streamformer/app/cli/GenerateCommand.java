@@ -1,0 +1,97 @@
+package io.streamformer.app.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.scheduler.RequestRejectedException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code generate}: JSON Lines of input ids in, one JSON line per request out, in input order. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate for each {\"input_ids\":[...]} line; prints {\"input_ids\",\"sequence\",\"score\"} lines.")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    GenerationOptions generation;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSON Lines file, or - for stdin.")
+    String input;
+
+    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
+            description = "Requests decoded together (continuous batching). Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be at least 1");
+        }
+        List<JsonLines.Line> lines = JsonLines.read(input);
+        List<int[]> sources = new ArrayList<>();
+        for (JsonLines.Line line : lines) {
+            sources.add(JsonLines.intArray(line, "input_ids", input));
+        }
+        try (Engine engine = common.loadEngine()) {
+            GenerationParams params = engine.generationConfig().resolve(generation.overrides());
+            for (int i = 0; i < sources.size(); i++) {
+                String problem = params.problem();
+                if (problem == null) {
+                    problem = checkIds(sources.get(i), engine.info().sourceVocabSize());
+                }
+                if (problem != null) {
+                    throw new RequestRejectedException(input + " line " + lines.get(i).number() + ": " + problem);
+                }
+            }
+            List<GenerationResult> results;
+            try (ProgressReporter progress = ProgressReporter.start("Generating", "requests")) {
+                int[] done = {0};
+                results = engine.generate(sources, params, batchSize, report -> {
+                    done[0] += report.completed().size();
+                    progress.progress(done[0], sources.size(), "");
+                });
+            }
+            var out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+            for (int i = 0; i < sources.size(); i++) {
+                ObjectNode line = JsonLines.JSON.createObjectNode();
+                var ids = line.putArray("input_ids");
+                for (int id : sources.get(i)) {
+                    ids.add(id);
+                }
+                var seq = line.putArray("sequence");
+                for (int id : results.get(i).sequence()) {
+                    seq.add(id);
+                }
+                line.put("score", results.get(i).score());
+                out.write(JsonLines.JSON.writeValueAsString(line));
+                out.newLine();
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    static String checkIds(int[] ids, int vocab) {
+        if (ids.length == 0) {
+            return "input_ids is empty";
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                return "input_ids[" + i + "] = " + ids[i] + " lies outside the model's vocabulary [0, " + vocab + ")";
+            }
+        }
+        return null;
+    }
+}
