@@ -36,13 +36,17 @@ class MarianTok:
         return self._ids(self.tgt.encode(text, out_type=str))
 
     def decode(self, ids, skip_special_tokens=True):
-        pieces = []
+        """Like MarianTokenizer.decode (transformers 4.37): drop special ids, decode runs of
+        pieces with the target spm, keep special tokens verbatim, then '▁' -> ' ' and strip."""
+        out, run = "", []
         for i in ids:
             i = int(i)
-            if skip_special_tokens and i in self.special:
-                if i == self.unk_id:
-                    pieces.append("<unk>")  # HF keeps <unk> text only when not skipping; mimic skip
-                    pieces.pop()
+            if i in self.special:
+                if skip_special_tokens:
+                    continue
+                out += self.tgt.decode_pieces(run) + self.inv[i] + " "
+                run = []
                 continue
-            pieces.append(self.inv.get(i, "<unk>"))
-        return self.tgt.decode_pieces(pieces)
+            run.append(self.inv.get(i, "<unk>"))
+        out += self.tgt.decode_pieces(run)
+        return out.replace("\u2581", " ").strip()
