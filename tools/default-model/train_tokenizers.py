@@ -55,6 +55,8 @@ def main():
         json.dump(vocab, f, ensure_ascii=False, indent=2)
         f.write("\n")
     tc = {
+        # explicit: no HF English-oriented "clean-up" (" ." -> ".", " 's" -> "'s") after decoding
+        "clean_up_tokenization_spaces": False,
         "eos_token": "</s>", "model_max_length": a.max_len, "pad_token": "<pad>",
         "separate_vocabs": False, "source_lang": "en", "sp_model_kwargs": {},
         "target_lang": "es", "tokenizer_class": "MarianTokenizer", "unk_token": "<unk>",
