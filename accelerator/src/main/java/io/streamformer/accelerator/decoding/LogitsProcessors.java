@@ -17,6 +17,9 @@ final class LogitsProcessors {
     static void apply(GenerationParams p, int[] tokens, float[] row, int off, int vocab) {
         int curLen = tokens.length;
         for (int[] bad : p.badWordsIds()) {
+            if (bad.length == 1 && bad[0] == p.eosTokenId()) {
+                continue; // transformers drops [eos] from bad_words_ids
+            }
             if (bad.length == 1 || endsWith(tokens, bad)) {
                 row[off + bad[bad.length - 1]] = Float.NEGATIVE_INFINITY;
             }

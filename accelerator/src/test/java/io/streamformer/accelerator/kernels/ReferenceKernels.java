@@ -1,0 +1,97 @@
+package io.streamformer.accelerator.kernels;
+
+/** Plain, obviously correct kernels in double precision: the reference the fast ones are checked against. */
+final class ReferenceKernels {
+    private ReferenceKernels() {
+    }
+
+    static float[] linear(float[] x, int rows, float[] w, int n, int k, float[] bias, Activation act) {
+        float[] out = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                double acc = bias == null ? 0 : bias[j];
+                for (int i = 0; i < k; i++) {
+                    acc += (double) x[r * k + i] * w[j * k + i];
+                }
+                out[r * n + j] = (float) activation(act, acc);
+            }
+        }
+        return out;
+    }
+
+    static double activation(Activation act, double x) {
+        return switch (act) {
+            case IDENTITY -> x;
+            case RELU -> Math.max(0, x);
+            case SWISH -> x / (1 + Math.exp(-x));
+            case GELU -> 0.5 * x * (1 + Activation.erf(x / Math.sqrt(2)));
+            case GELU_NEW -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+        };
+    }
+
+    static float[] addLayerNorm(float[] x, float[] res, float[] gamma, float[] beta, float eps, int rows, int d) {
+        float[] out = new float[rows * d];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            for (int i = 0; i < d; i++) {
+                mean += (double) x[r * d + i] + res[r * d + i];
+            }
+            mean /= d;
+            double var = 0;
+            for (int i = 0; i < d; i++) {
+                double c = (double) x[r * d + i] + res[r * d + i] - mean;
+                var += c * c;
+            }
+            var /= d;
+            for (int i = 0; i < d; i++) {
+                double c = (double) x[r * d + i] + res[r * d + i] - mean;
+                out[r * d + i] = (float) (c / Math.sqrt(var + eps) * gamma[i] + beta[i]);
+            }
+        }
+        return out;
+    }
+
+    static float[] attention(float[] q, float[] k, float[] v, int[] start, int[] count, int rows, int heads, int hd) {
+        int d = heads * hd;
+        float[] out = new float[rows * d];
+        for (int r = 0; r < rows; r++) {
+            for (int h = 0; h < heads; h++) {
+                double[] s = new double[count[r]];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < count[r]; j++) {
+                    double acc = 0;
+                    for (int i = 0; i < hd; i++) {
+                        acc += (double) q[r * d + h * hd + i] * k[(start[r] + j) * d + h * hd + i];
+                    }
+                    s[j] = acc;
+                    max = Math.max(max, acc);
+                }
+                double sum = 0;
+                for (int j = 0; j < s.length; j++) {
+                    s[j] = Math.exp(s[j] - max);
+                    sum += s[j];
+                }
+                for (int i = 0; i < hd; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < s.length; j++) {
+                        acc += s[j] / sum * v[(start[r] + j) * d + h * hd + i];
+                    }
+                    out[r * d + h * hd + i] = (float) acc;
+                }
+            }
+        }
+        return out;
+    }
+
+    static double logSumExp(float[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+}
