@@ -93,19 +93,14 @@ public final class DecodingScheduler implements AutoCloseable {
 
     /** Why the request cannot run, or null if it can. Checked again by {@link #submit}. */
     public String validate(int[] inputIds, GenerationParams params) {
-        if (inputIds == null || inputIds.length == 0) {
-            return "input_ids is empty";
+        String problem = tokenIdsProblem("input_ids", inputIds, info.sourceVocabSize());
+        if (problem != null) {
+            return problem;
         }
         if (inputIds.length > limits.maxSourceLength()) {
             return "input_ids has " + inputIds.length + " tokens, more than the limit of " + limits.maxSourceLength();
         }
-        for (int i = 0; i < inputIds.length; i++) {
-            if (inputIds[i] < 0 || inputIds[i] >= info.sourceVocabSize()) {
-                return "input_ids[" + i + "] = " + inputIds[i] + " lies outside the model's vocabulary [0, "
-                        + info.sourceVocabSize() + ")";
-            }
-        }
-        String problem = params.problem();
+        problem = params.problem();
         if (problem != null) {
             return problem;
         }
@@ -119,6 +114,19 @@ public final class DecodingScheduler implements AutoCloseable {
         if (reservation(inputIds.length, params) > limits.maxTokensInFlight()) {
             return "the request needs " + reservation(inputIds.length, params)
                     + " tokens of cache, more than the limit of " + limits.maxTokensInFlight();
+        }
+        return null;
+    }
+
+    /** Why {@code ids} cannot be fed to a model with this vocabulary, or null: empty, or an id out of range. */
+    public static String tokenIdsProblem(String field, int[] ids, int vocabSize) {
+        if (ids == null || ids.length == 0) {
+            return field + " is empty";
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                return field + "[" + i + "] = " + ids[i] + " lies outside the model's vocabulary [0, " + vocabSize + ")";
+            }
         }
         return null;
     }

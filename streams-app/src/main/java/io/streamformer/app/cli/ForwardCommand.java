@@ -3,6 +3,7 @@ package io.streamformer.app.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.scheduler.DecodingScheduler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,13 +34,9 @@ public final class ForwardCommand implements Callable<Integer> {
                 int[] src = JsonLines.intArray(line, "input_ids", input);
                 int[] dec = JsonLines.intArray(line, "decoder_input_ids", input);
                 String where = input + " line " + line.number() + ": ";
-                String problem = GenerateCommand.checkIds(src, engine.info().sourceVocabSize());
-                if (problem == null && dec.length == 0) {
-                    problem = "decoder_input_ids is empty";
-                }
+                String problem = DecodingScheduler.tokenIdsProblem("input_ids", src, engine.info().sourceVocabSize());
                 if (problem == null) {
-                    problem = GenerateCommand.checkIds(dec, engine.info().targetVocabSize());
-                    problem = problem == null ? null : problem.replace("input_ids", "decoder_input_ids");
+                    problem = DecodingScheduler.tokenIdsProblem("decoder_input_ids", dec, engine.info().targetVocabSize());
                 }
                 if (problem == null && Math.max(src.length, dec.length) > engine.info().maxPositions()) {
                     problem = "sequences longer than max_position_embeddings (" + engine.info().maxPositions() + ")";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.scheduler.DecodingScheduler;
 import io.streamformer.accelerator.scheduler.RequestRejectedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +50,8 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < sources.size(); i++) {
                 String problem = params.problem();
                 if (problem == null) {
-                    problem = checkIds(sources.get(i), engine.info().sourceVocabSize());
+                    problem = DecodingScheduler.tokenIdsProblem("input_ids", sources.get(i),
+                            engine.info().sourceVocabSize());
                 }
                 if (problem != null) {
                     throw new RequestRejectedException(input + " line " + lines.get(i).number() + ": " + problem);
@@ -81,17 +83,5 @@ public final class GenerateCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
-    }
-
-    static String checkIds(int[] ids, int vocab) {
-        if (ids.length == 0) {
-            return "input_ids is empty";
-        }
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                return "input_ids[" + i + "] = " + ids[i] + " lies outside the model's vocabulary [0, " + vocab + ")";
-            }
-        }
-        return null;
     }
 }
