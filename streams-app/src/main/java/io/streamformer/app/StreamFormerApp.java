@@ -1,0 +1,234 @@
+package io.streamformer.app;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.backends.Backend;
+import io.streamformer.accelerator.backends.Backends;
+import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.accelerator.scheduler.SchedulerLimits;
+import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.inference.InferenceService;
+import io.streamformer.app.ops.OpsServer;
+import io.streamformer.app.streams.StreamFormerTopology;
+import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+import static io.streamformer.app.config.StreamFormerConfig.*;
+
+/**
+ * The standalone app: one engine and inference thread, the StreamFormer topology in a {@link KafkaStreams}
+ * instance, and the operations endpoints. {@link #close()} shuts down in order: Kafka Streams first (it
+ * commits, and its tasks cancel their requests; unfinished ones stay in the store), then the inference thread,
+ * the engine and the HTTP server.
+ */
+public final class StreamFormerApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamFormerApp.class);
+
+    private final StreamFormerConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final Engine engine;
+    private final InferenceService inference;
+    private final KafkaStreams streams;
+    private final OpsServer ops;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    private StreamFormerApp(StreamFormerConfig config, PrometheusMeterRegistry registry, Engine engine,
+                            InferenceService inference, KafkaStreams streams, OpsServer ops) {
+        this.config = config;
+        this.registry = registry;
+        this.engine = engine;
+        this.inference = inference;
+        this.streams = streams;
+        this.ops = ops;
+    }
+
+    /** Loads the model, starts the inference thread, Kafka Streams and the HTTP endpoints. */
+    public static StreamFormerApp start(StreamFormerConfig config) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+
+        Engine engine = loadEngine(config);
+        InferenceService inference = null;
+        KafkaStreams streams = null;
+        try {
+            inference = InferenceService.start(engine, config.modelId(), limits(config),
+                    config.getLong(DEBUG_STEP_DELAY_MS), registry);
+            Topology topology = StreamFormerTopology.builder(inference)
+                    .inputTopic(config.inputTopic())
+                    .outputTopic(config.outputTopic())
+                    .deadLetterTopic(config.deadLetterTopic())
+                    .serdes(serdes(config))
+                    .emitInterval(Duration.ofMillis(config.getLong(EMIT_INTERVAL_MS)))
+                    .checkpointInterval(Duration.ofMillis(config.getLong(CHECKPOINT_INTERVAL_MS)))
+                    .intakeMaxBlock(Duration.ofMillis(config.getLong(INTAKE_MAX_BLOCK_MS)))
+                    .build();
+            streams = new KafkaStreams(topology, config.streamsProperties());
+            new KafkaStreamsMetrics(streams).bindTo(registry);
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("A stream thread failed; shutting this instance down", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            OpsServer ops = startOps(config, registry, inference, streams);
+            StreamFormerApp app = new StreamFormerApp(config, registry, engine, inference, streams, ops);
+            streams.setStateListener((now, before) -> {
+                LOG.info("Kafka Streams: {} -> {}", before, now);
+                if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                    app.stopped.countDown();
+                }
+            });
+            streams.start();
+            LOG.info("StreamFormer is consuming {} (model {}, {}), results to {}, dead letters to {}",
+                    config.inputTopic(), config.modelId(), engine.model().getClass().getSimpleName(),
+                    config.outputTopic(), config.deadLetterTopic());
+            return app;
+        } catch (RuntimeException e) {
+            if (streams != null) {
+                streams.close(Duration.ZERO);
+            }
+            if (inference != null) {
+                inference.close();
+            }
+            engine.close();
+            throw e;
+        }
+    }
+
+    static Engine loadEngine(StreamFormerConfig config) {
+        Path dir = Path.of(config.modelDir());
+        Backend backend = Backends.create(config.getString(BACKEND), config.getInt(BACKEND_DEVICE));
+        LOG.info("Loading model {} from {} on {}", config.modelId(), dir, backend.device());
+        long start = System.nanoTime();
+        try {
+            Engine engine = Engine.load(dir, backend, loadProgress());
+            LOG.info("Model loaded in {} ms: {} parameters, source vocabulary {}, target vocabulary {}",
+                    (System.nanoTime() - start) / 1_000_000, engine.info().parameterCount(),
+                    engine.info().sourceVocabSize(), engine.info().targetVocabSize());
+            return engine;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** Logs loading progress at each quarter. */
+    private static ProgressListener loadProgress() {
+        int[] lastQuarter = {0};
+        return (done, total, what) -> {
+            int quarter = total > 0 ? (int) (4 * done / total) : 0;
+            if (quarter > lastQuarter[0] && quarter < 4) {
+                lastQuarter[0] = quarter;
+                LOG.info("Loading weights: {}%", quarter * 25);
+            }
+        };
+    }
+
+    public static SchedulerLimits limits(StreamFormerConfig config) {
+        return new SchedulerLimits(config.getInt(BATCH_MAX_REQUESTS), config.getInt(BATCH_MAX_SEQUENCES),
+                config.getInt(REQUEST_MAX_INPUT_TOKENS), config.getInt(REQUEST_MAX_NEW_TOKENS) + 1,
+                config.getLong(BATCH_MAX_TOKENS), config.getInt(QUEUE_MAX_REQUESTS));
+    }
+
+    static StreamFormerSerdes serdes(StreamFormerConfig config) {
+        if (config.getString(SERDE_FORMAT).equals(FORMAT_CONFLUENT)) {
+            String url = config.getString(SCHEMA_REGISTRY_URL);
+            if (url.isEmpty()) {
+                throw new org.apache.kafka.common.config.ConfigException(SCHEMA_REGISTRY_URL
+                        + " is required with " + SERDE_FORMAT + "=" + FORMAT_CONFLUENT);
+            }
+            return StreamFormerSerdes.registry(url);
+        }
+        return StreamFormerSerdes.singleObject();
+    }
+
+    private static OpsServer startOps(StreamFormerConfig config, PrometheusMeterRegistry registry,
+                                      InferenceService inference, KafkaStreams streams) {
+        int port = config.getInt(HTTP_PORT);
+        if (port < 0) {
+            return null;
+        }
+        try {
+            return OpsServer.start(config.getString(HTTP_HOST), port, registry,
+                    () -> liveness(inference, streams), () -> readiness(streams));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the HTTP port " + port + " (" + HTTP_PORT + ")", e);
+        }
+    }
+
+    private static OpsServer.Health liveness(InferenceService inference, KafkaStreams streams) {
+        KafkaStreams.State s = streams.state();
+        if (!inference.isAlive()) {
+            return new OpsServer.Health(false, "the inference thread has stopped");
+        }
+        if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.PENDING_ERROR) {
+            return new OpsServer.Health(false, "Kafka Streams is " + s);
+        }
+        return new OpsServer.Health(true, "Kafka Streams is " + s + ", inference thread alive");
+    }
+
+    private static OpsServer.Health readiness(KafkaStreams streams) {
+        KafkaStreams.State s = streams.state();
+        return new OpsServer.Health(s == KafkaStreams.State.RUNNING, "Kafka Streams is " + s);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public InferenceService inference() {
+        return inference;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The HTTP port, or -1 when the endpoints are off. */
+    public int httpPort() {
+        return ops != null ? ops.port() : -1;
+    }
+
+    /** Blocks until Kafka Streams stops (closed, or failed); true if it failed. */
+    public boolean awaitStop() throws InterruptedException {
+        stopped.await();
+        return streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("Shutting down: closing Kafka Streams (commits, then cancels the tasks' requests)");
+        boolean clean = streams.close(Duration.ofMillis(config.getLong(SHUTDOWN_TIMEOUT_MS)));
+        if (!clean) {
+            LOG.warn("Kafka Streams did not close within {} ms", config.getLong(SHUTDOWN_TIMEOUT_MS));
+        }
+        inference.close();
+        engine.close();
+        if (ops != null) {
+            ops.close();
+        }
+        registry.close();
+        stopped.countDown();
+        LOG.info("Stopped");
+    }
+}

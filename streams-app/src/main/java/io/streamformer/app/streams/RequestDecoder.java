@@ -1,0 +1,113 @@
+package io.streamformer.app.streams;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.app.inference.InferenceService;
+import io.streamformer.schemas.DeadLetter;
+import io.streamformer.schemas.DeadLetterKind;
+import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.serde.AvroDecodingException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/**
+ * The one place where input is judged: decodes the raw bytes into an {@link InferenceRequest}, resolves its
+ * generation settings and checks it against the model and the limits. A good request goes on to the
+ * inference processor; anything else goes to the dead-letter topic with its original bytes, the reason and
+ * where it was read, and processing carries on with the next record.
+ *
+ * <p>Its two children have different types (requests, dead letters), hence {@code Object} outputs.
+ */
+public final class RequestDecoder implements Processor<byte[], byte[], Object, Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestDecoder.class);
+
+    private final Deserializer<InferenceRequest> requests;
+    private final InferenceService inference;
+    private final RequestParameters parameters;
+    private final String acceptedChild;
+    private final String deadLetterChild;
+    private ProcessorContext<Object, Object> context;
+
+    public RequestDecoder(Deserializer<InferenceRequest> requests, InferenceService inference,
+                          RequestParameters parameters, String acceptedChild, String deadLetterChild) {
+        this.requests = requests;
+        this.inference = inference;
+        this.parameters = parameters;
+        this.acceptedChild = acceptedChild;
+        this.deadLetterChild = deadLetterChild;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElseThrow(() -> new IllegalStateException(
+                "RequestDecoder must read from a source topic (dead letters name the record's topic/partition/offset)"));
+        if (record.value() == null) {
+            reject(record, source, DeadLetterKind.UNDECODABLE, "the record has no value (null)", null);
+            return;
+        }
+        InferenceRequest request;
+        try {
+            request = requests.deserialize(source.topic(), record.headers(), record.value());
+        } catch (AvroDecodingException e) {
+            reject(record, source, e.kind() == AvroDecodingException.Kind.UNKNOWN_SCHEMA
+                    ? DeadLetterKind.UNKNOWN_SCHEMA : DeadLetterKind.UNDECODABLE, e.getMessage(), null);
+            return;
+        } catch (RuntimeException e) {
+            reject(record, source, DeadLetterKind.UNDECODABLE, "cannot decode an InferenceRequest: " + e, null);
+            return;
+        }
+        String id = request.getRequestId();
+        if (id == null || id.isBlank()) {
+            reject(record, source, DeadLetterKind.INVALID_INPUT, "request_id is empty", request);
+            return;
+        }
+        int[] inputIds = DecodeStates.toArray(request.getInputIds());
+        GenerationParams params = parameters.resolve(request);
+        String problem = inference.validate(inputIds, params);
+        if (problem != null) {
+            // with the model's own (valid) settings the input alone decides: was it the input or the parameters?
+            boolean inputIsFine = inference.validate(inputIds, parameters.modelDefaults()) == null;
+            reject(record, source, inputIsFine ? DeadLetterKind.INVALID_PARAMETERS : DeadLetterKind.INVALID_INPUT,
+                    problem, request);
+            return;
+        }
+        context.forward(new Record<>(id, new AcceptedRequest(request, params), record.timestamp(), record.headers()),
+                acceptedChild);
+    }
+
+    private void reject(Record<byte[], byte[]> record, RecordMetadata source, DeadLetterKind kind, String reason,
+                        InferenceRequest request) {
+        String requestId = request != null ? request.getRequestId() : null;
+        LOG.warn("Dead letter from {}-{}@{}{}: {} ({})", source.topic(), source.partition(), source.offset(),
+                requestId != null ? " (request " + requestId + ")" : "", reason, kind);
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setKind(kind)
+                .setReason(reason)
+                .setSourceTopic(source.topic())
+                .setSourcePartition(source.partition())
+                .setSourceOffset(source.offset())
+                .setOriginalKey(record.key() != null ? ByteBuffer.wrap(record.key()) : null)
+                .setOriginalValue(record.value() != null ? ByteBuffer.wrap(record.value()) : null)
+                .setRequestId(requestId)
+                .setModelId(inference.modelId())
+                .setFailedAt(Instant.now())
+                .build();
+        MeterRegistry registry = inference.registry();
+        registry.counter("streamformer.dead.letters", "kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+                .increment();
+        context.forward(new Record<>(record.key(), letter, record.timestamp(), record.headers()), deadLetterChild);
+    }
+}

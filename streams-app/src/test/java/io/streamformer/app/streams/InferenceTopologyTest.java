@@ -1,0 +1,276 @@
+package io.streamformer.app.streams;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.scheduler.SchedulerLimits;
+import io.streamformer.app.inference.InferenceService;
+import io.streamformer.app.testing.TinyModel;
+import io.streamformer.schemas.DeadLetter;
+import io.streamformer.schemas.DeadLetterKind;
+import io.streamformer.schemas.DecodeState;
+import io.streamformer.schemas.DecodeStatus;
+import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.InferenceResult;
+import io.streamformer.schemas.serde.SingleObjectSerde;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The topology on Kafka Streams' TopologyTestDriver, with the real engine on the tiny model. */
+class InferenceTopologyTest {
+    private static final SingleObjectSerde<InferenceRequest> REQUESTS = SingleObjectSerde.of(InferenceRequest.class);
+    private static Engine engine;
+
+    private InferenceService inference;
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> input;
+    private TestOutputTopic<String, InferenceResult> output;
+    private TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+    @BeforeAll
+    static void loadModel() {
+        engine = TinyModel.load();
+    }
+
+    @AfterAll
+    static void closeModel() {
+        engine.close();
+    }
+
+    private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock) {
+        inference = InferenceService.start(engine, "tiny-marian", limits, stepDelayMs, new SimpleMeterRegistry());
+        Topology topology = StreamFormerTopology.builder(inference)
+                .inputTopic("in").outputTopic("out").deadLetterTopic("dlq")
+                .emitInterval(Duration.ofMillis(10))
+                .checkpointInterval(Duration.ZERO)
+                .intakeMaxBlock(intakeMaxBlock)
+                .build();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props);
+        input = driver.createInputTopic("in", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        output = driver.createOutputTopic("out", Serdes.String().deserializer(),
+                SingleObjectSerde.of(InferenceResult.class));
+        deadLetters = driver.createOutputTopic("dlq", Serdes.ByteArray().deserializer(),
+                SingleObjectSerde.of(DeadLetter.class));
+    }
+
+    private static SchedulerLimits limits(int batch, int queue) {
+        return new SchedulerLimits(batch, batch * 2, 64, 64, 1 << 20, queue);
+    }
+
+    @AfterEach
+    void stop() {
+        if (driver != null) {
+            driver.close();
+        }
+        if (inference != null) {
+            inference.close();
+        }
+    }
+
+    private void send(InferenceRequest r) {
+        input.pipeInput(r.getRequestId().getBytes(), REQUESTS.serialize("in", r));
+    }
+
+    /** Advances the wall clock (punctuators) until {@code done}, with a real-time limit. */
+    private void advanceUntil(BooleanSupplier done, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out").isLessThan(deadline);
+            driver.advanceWallClockTime(Duration.ofMillis(10));
+            Thread.sleep(2);
+        }
+    }
+
+    private Map<String, InferenceResult> collect(int n) throws InterruptedException {
+        Map<String, InferenceResult> results = new HashMap<>();
+        List<String> order = new ArrayList<>();
+        advanceUntil(() -> {
+            for (KeyValue<String, InferenceResult> kv : output.readKeyValuesToList()) {
+                assertThat(results.put(kv.key, kv.value)).as("second result for " + kv.key).isNull();
+                order.add(kv.key);
+            }
+            return results.size() >= n;
+        }, Duration.ofSeconds(60));
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(output.isEmpty()).as("no result beyond the expected ones").isTrue();
+        return results;
+    }
+
+    private static void assertSameAsEngine(InferenceRequest request, InferenceResult actual) {
+        GenerationResult expected = TinyModel.expected(engine, request);
+        assertThat(actual.getSequence()).as(request.getRequestId()).containsExactly(
+                java.util.Arrays.stream(expected.sequence()).boxed().toArray(Integer[]::new));
+        assertThat(actual.getFinishReason().name()).isEqualTo(expected.finishReason().name());
+        assertThat(actual.getScore()).isCloseTo(expected.score(), within(1e-4));
+        assertThat(actual.getGeneratedTokens()).isEqualTo(expected.generatedTokens());
+        assertThat(actual.getInputIds()).isEqualTo(request.getInputIds());
+        assertThat(actual.getMetadata()).isEqualTo(request.getMetadata());
+        assertThat(actual.getModelId()).isEqualTo("tiny-marian");
+        assertThat(actual.getFirstTokenAt()).isNotNull();
+        assertThat(actual.getFinishedAt()).isAfterOrEqualTo(actual.getEnqueuedAt());
+    }
+
+    private KeyValueStore<String, DecodeState> store() {
+        return driver.getKeyValueStore(StreamFormerTopology.STORE_NAME);
+    }
+
+    private int storeSize() {
+        int n = 0;
+        try (KeyValueIterator<String, DecodeState> it = store().all()) {
+            for (; it.hasNext(); it.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void everyRequestGetsOneResultEqualToTheEnginesAndLeavesTheStore() throws Exception {
+        start(limits(4, 4), 0, Duration.ofMillis(100));
+        List<InferenceRequest> requests = TinyModel.mixedRequests(12, 7, 3, 15);
+        requests.forEach(this::send);
+
+        Map<String, InferenceResult> results = collect(requests.size());
+
+        for (InferenceRequest r : requests) {
+            assertSameAsEngine(r, results.get(r.getRequestId()));
+        }
+        assertThat(storeSize()).as("finished requests leave the store").isZero();
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void badInputGoesToTheDeadLetterTopicWithItsReasonAndTheRestIsAnswered() throws Exception {
+        start(limits(4, 4), 0, Duration.ofMillis(100));
+        Schema otherSchema = SchemaBuilder.record("Other").namespace("elsewhere").fields().requiredString("x").endRecord();
+        GenericRecord other = new GenericData.Record(otherSchema);
+        other.put("x", "hello");
+        ByteBuffer otherBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), otherSchema).encode(other);
+        byte[] unknownSchema = new byte[otherBytes.remaining()];
+        otherBytes.get(unknownSchema);
+
+        InferenceRequest good1 = TinyModel.request("good-1", 5, 6, 7, 0).setMaxNewTokens(5).build();
+        InferenceRequest good2 = TinyModel.request("good-2", 8, 9, 0).setNumBeams(2).setMaxNewTokens(6).build();
+        int[] tooLong = new int[65];
+        record Bad(String name, byte[] bytes, DeadLetterKind kind, String reason) {
+        }
+        List<Bad> bad = List.of(
+                new Bad("garbage", "not avro at all".getBytes(), DeadLetterKind.UNDECODABLE, "single-object"),
+                new Bad("truncated", java.util.Arrays.copyOf(REQUESTS.serialize("in", good1), 12),
+                        DeadLetterKind.UNDECODABLE, "does not parse"),
+                new Bad("unknown-schema", unknownSchema, DeadLetterKind.UNKNOWN_SCHEMA, "unknown schema fingerprint"),
+                new Bad("empty-ids", bytes(TinyModel.request("empty-ids").build()), DeadLetterKind.INVALID_INPUT,
+                        "input_ids is empty"),
+                new Bad("too-long", bytes(TinyModel.request("too-long", tooLong).build()), DeadLetterKind.INVALID_INPUT,
+                        "more than the limit of 64"),
+                new Bad("out-of-vocab", bytes(TinyModel.request("out-of-vocab", 5, 96, 0).build()),
+                        DeadLetterKind.INVALID_INPUT, "input_ids[1] = 96 lies outside"),
+                new Bad("negative-id", bytes(TinyModel.request("negative-id", -1, 0).build()),
+                        DeadLetterKind.INVALID_INPUT, "input_ids[0] = -1"),
+                new Bad("no-id", bytes(TinyModel.request("", 5, 0).build()), DeadLetterKind.INVALID_INPUT,
+                        "request_id is empty"),
+                new Bad("zero-beams", bytes(TinyModel.request("zero-beams", 5, 0).setNumBeams(0).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "num_beams must be at least 1"),
+                new Bad("zero-new-tokens", bytes(TinyModel.request("zero-new", 5, 0).setMaxNewTokens(0).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "max_new_tokens must be at least 1"),
+                new Bad("too-many-new-tokens", bytes(TinyModel.request("many-new", 5, 0).setMaxNewTokens(500).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "max_new_tokens 500 exceeds the limit of 63"),
+                new Bad("bad-top-p", bytes(TinyModel.request("bad-top-p", 5, 0).setDoSample(true).setTopP(1.5).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "top_p"),
+                new Bad("null-value", null, DeadLetterKind.UNDECODABLE, "no value"));
+
+        send(good1);
+        long offset = 1;
+        Map<Long, Bad> byOffset = new HashMap<>();
+        for (Bad b : bad) {
+            input.pipeInput(b.name().getBytes(), b.bytes());
+            byOffset.put(offset++, b);
+        }
+        send(good2);
+
+        Map<String, InferenceResult> results = collect(2);
+        assertSameAsEngine(good1, results.get("good-1"));
+        assertSameAsEngine(good2, results.get("good-2"));
+
+        List<KeyValue<byte[], DeadLetter>> letters = deadLetters.readKeyValuesToList();
+        assertThat(letters).hasSize(bad.size());
+        for (KeyValue<byte[], DeadLetter> kv : letters) {
+            DeadLetter letter = kv.value;
+            Bad b = byOffset.get(letter.getSourceOffset());
+            assertThat(b).as("dead letter at offset " + letter.getSourceOffset()).isNotNull();
+            assertThat(new String(kv.key)).isEqualTo(b.name());
+            assertThat(letter.getKind()).as(b.name()).isEqualTo(b.kind());
+            assertThat(letter.getReason()).as(b.name()).contains(b.reason());
+            assertThat(letter.getSourceTopic()).isEqualTo("in");
+            assertThat(letter.getSourcePartition()).isZero();
+            if (b.bytes() == null) {
+                assertThat(letter.getOriginalValue()).isNull();
+            } else {
+                assertThat(toArray(letter.getOriginalValue())).as("original bytes of " + b.name()).isEqualTo(b.bytes());
+            }
+        }
+    }
+
+    @Test
+    void aFullEngineParksRequestsInTheStoreAndAnswersThemAllInOrder() throws Exception {
+        // room for 1 running + 1 queued request; every step takes >= 5 ms; a stream thread waits at most 10 ms
+        start(new SchedulerLimits(1, 2, 64, 64, 1 << 20, 1), 5, Duration.ofMillis(10));
+        List<InferenceRequest> requests = TinyModel.mixedRequests(8, 11, 4, 6);
+        requests.forEach(this::send);
+
+        assertThat(inference.inFlight()).as("never more in the engine than its room").isLessThanOrEqualTo(2);
+        List<DecodeStatus> statuses = new ArrayList<>();
+        try (KeyValueIterator<String, DecodeState> it = store().all()) {
+            it.forEachRemaining(kv -> statuses.add(kv.value.getStatus()));
+        }
+        assertThat(statuses).as("the rest waits in the store").contains(DecodeStatus.QUEUED).hasSize(8);
+
+        Map<String, InferenceResult> results = collect(requests.size());
+        for (InferenceRequest r : requests) {
+            assertSameAsEngine(r, results.get(r.getRequestId()));
+        }
+        assertThat(storeSize()).isZero();
+        assertThat(inference.inFlight()).isZero();
+    }
+
+    private static byte[] bytes(InferenceRequest r) {
+        return REQUESTS.serialize("in", r);
+    }
+
+    private static byte[] toArray(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}

@@ -1,0 +1,71 @@
+package io.streamformer.app.testing;
+
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.backends.jvm.JvmBackend;
+import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.app.BundledModels;
+import io.streamformer.app.streams.DecodeStates;
+import io.streamformer.app.streams.RequestParameters;
+import io.streamformer.schemas.InferenceRequest;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** The bundled tiny Marian model (vocabulary 96), requests for it and the engine's direct answers. */
+public final class TinyModel {
+    public static final int VOCAB = 96;
+
+    private TinyModel() {
+    }
+
+    public static Path dir() {
+        return BundledModels.extract(BundledModels.TINY_MARIAN);
+    }
+
+    public static Engine load() {
+        return Engine.load(dir(), new JvmBackend(1), ProgressListener.NONE);
+    }
+
+    public static InferenceRequest.Builder request(String id, int... inputIds) {
+        return InferenceRequest.newBuilder().setRequestId(id).setInputIds(DecodeStates.ints(inputIds))
+                .setMetadata(Map.of("case", id));
+    }
+
+    /**
+     * {@code n} valid requests: random inputs ending with EOS, a mix of greedy, beam search (2 beams) and seeded
+     * sampling, max_new_tokens between {@code minNew} and {@code maxNew}.
+     */
+    public static List<InferenceRequest> mixedRequests(int n, long seed, int minNew, int maxNew) {
+        Random rnd = new Random(seed);
+        List<InferenceRequest> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 3 + rnd.nextInt(8);
+            int[] ids = new int[len];
+            for (int j = 0; j < len - 1; j++) {
+                ids[j] = 1 + rnd.nextInt(VOCAB - 2);
+            }
+            ids[len - 1] = 0;
+            InferenceRequest.Builder b = request(String.format("req-%03d", i), ids)
+                    .setMaxNewTokens(minNew + rnd.nextInt(maxNew - minNew + 1));
+            switch (i % 3) {
+                case 1 -> b.setNumBeams(2);
+                case 2 -> b.setDoSample(true).setTopK(20).setTemperature(0.9).setSeed(1000L + i);
+                default -> { }
+            }
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    /** What engine.generate() answers for this request alone (same seed, same settings). */
+    public static GenerationResult expected(Engine engine, InferenceRequest request) {
+        RequestParameters parameters = new RequestParameters(engine.generationConfig(), 1_000);
+        GenerationParams params = parameters.resolve(request, request.getSeed() != null ? request.getSeed() : 0L);
+        return engine.generate(List.of(DecodeStates.toArray(request.getInputIds())), params, 1, null).get(0);
+    }
+}
