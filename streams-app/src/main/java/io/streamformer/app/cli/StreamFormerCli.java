@@ -16,6 +16,8 @@ import java.io.PrintWriter;
                 BenchCommand.class,
                 CreateModelCommand.class,
                 DevicesCommand.class,
+                RunCommand.class,
+                DemoCommand.class,
         })
 public final class StreamFormerCli implements Runnable {
 

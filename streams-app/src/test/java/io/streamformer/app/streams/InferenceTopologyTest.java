@@ -2,22 +2,18 @@ package io.streamformer.app.streams;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamformer.accelerator.Engine;
-import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.app.inference.InferenceService;
+import io.streamformer.app.testing.BadInputs;
+import io.streamformer.app.testing.Results;
+import io.streamformer.app.testing.TestApps;
 import io.streamformer.app.testing.TinyModel;
 import io.streamformer.schemas.DeadLetter;
-import io.streamformer.schemas.DeadLetterKind;
 import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.DecodeStatus;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
 import io.streamformer.schemas.serde.SingleObjectSerde;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -32,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +37,6 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /** The topology on Kafka Streams' TopologyTestDriver, with the real engine on the tiny model. */
 class InferenceTopologyTest {
@@ -76,6 +70,7 @@ class InferenceTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, TestApps.tempDir("topology-test-").toString());
         driver = new TopologyTestDriver(topology, props);
         input = driver.createInputTopic("in", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         output = driver.createOutputTopic("out", Serdes.String().deserializer(),
@@ -128,17 +123,11 @@ class InferenceTopologyTest {
     }
 
     private static void assertSameAsEngine(InferenceRequest request, InferenceResult actual) {
-        GenerationResult expected = TinyModel.expected(engine, request);
-        assertThat(actual.getSequence()).as(request.getRequestId()).containsExactly(
-                java.util.Arrays.stream(expected.sequence()).boxed().toArray(Integer[]::new));
-        assertThat(actual.getFinishReason().name()).isEqualTo(expected.finishReason().name());
-        assertThat(actual.getScore()).isCloseTo(expected.score(), within(1e-4));
-        assertThat(actual.getGeneratedTokens()).isEqualTo(expected.generatedTokens());
-        assertThat(actual.getInputIds()).isEqualTo(request.getInputIds());
-        assertThat(actual.getMetadata()).isEqualTo(request.getMetadata());
+        Results.assertSameAsEngine(engine, request, actual);
         assertThat(actual.getModelId()).isEqualTo("tiny-marian");
         assertThat(actual.getFirstTokenAt()).isNotNull();
         assertThat(actual.getFinishedAt()).isAfterOrEqualTo(actual.getEnqueuedAt());
+        assertThat(actual.getResumedFromStep()).isZero();
     }
 
     private KeyValueStore<String, DecodeState> store() {
@@ -173,48 +162,15 @@ class InferenceTopologyTest {
     @Test
     void badInputGoesToTheDeadLetterTopicWithItsReasonAndTheRestIsAnswered() throws Exception {
         start(limits(4, 4), 0, Duration.ofMillis(100));
-        Schema otherSchema = SchemaBuilder.record("Other").namespace("elsewhere").fields().requiredString("x").endRecord();
-        GenericRecord other = new GenericData.Record(otherSchema);
-        other.put("x", "hello");
-        ByteBuffer otherBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), otherSchema).encode(other);
-        byte[] unknownSchema = new byte[otherBytes.remaining()];
-        otherBytes.get(unknownSchema);
-
         InferenceRequest good1 = TinyModel.request("good-1", 5, 6, 7, 0).setMaxNewTokens(5).build();
         InferenceRequest good2 = TinyModel.request("good-2", 8, 9, 0).setNumBeams(2).setMaxNewTokens(6).build();
-        int[] tooLong = new int[65];
-        record Bad(String name, byte[] bytes, DeadLetterKind kind, String reason) {
-        }
-        List<Bad> bad = List.of(
-                new Bad("garbage", "not avro at all".getBytes(), DeadLetterKind.UNDECODABLE, "single-object"),
-                new Bad("truncated", java.util.Arrays.copyOf(REQUESTS.serialize("in", good1), 12),
-                        DeadLetterKind.UNDECODABLE, "does not parse"),
-                new Bad("unknown-schema", unknownSchema, DeadLetterKind.UNKNOWN_SCHEMA, "unknown schema fingerprint"),
-                new Bad("empty-ids", bytes(TinyModel.request("empty-ids").build()), DeadLetterKind.INVALID_INPUT,
-                        "input_ids is empty"),
-                new Bad("too-long", bytes(TinyModel.request("too-long", tooLong).build()), DeadLetterKind.INVALID_INPUT,
-                        "more than the limit of 64"),
-                new Bad("out-of-vocab", bytes(TinyModel.request("out-of-vocab", 5, 96, 0).build()),
-                        DeadLetterKind.INVALID_INPUT, "input_ids[1] = 96 lies outside"),
-                new Bad("negative-id", bytes(TinyModel.request("negative-id", -1, 0).build()),
-                        DeadLetterKind.INVALID_INPUT, "input_ids[0] = -1"),
-                new Bad("no-id", bytes(TinyModel.request("", 5, 0).build()), DeadLetterKind.INVALID_INPUT,
-                        "request_id is empty"),
-                new Bad("zero-beams", bytes(TinyModel.request("zero-beams", 5, 0).setNumBeams(0).build()),
-                        DeadLetterKind.INVALID_PARAMETERS, "num_beams must be at least 1"),
-                new Bad("zero-new-tokens", bytes(TinyModel.request("zero-new", 5, 0).setMaxNewTokens(0).build()),
-                        DeadLetterKind.INVALID_PARAMETERS, "max_new_tokens must be at least 1"),
-                new Bad("too-many-new-tokens", bytes(TinyModel.request("many-new", 5, 0).setMaxNewTokens(500).build()),
-                        DeadLetterKind.INVALID_PARAMETERS, "max_new_tokens 500 exceeds the limit of 63"),
-                new Bad("bad-top-p", bytes(TinyModel.request("bad-top-p", 5, 0).setDoSample(true).setTopP(1.5).build()),
-                        DeadLetterKind.INVALID_PARAMETERS, "top_p"),
-                new Bad("null-value", null, DeadLetterKind.UNDECODABLE, "no value"));
+        List<BadInputs.BadInput> bad = BadInputs.all();
 
         send(good1);
+        Map<Long, BadInputs.BadInput> byOffset = new HashMap<>();
         long offset = 1;
-        Map<Long, Bad> byOffset = new HashMap<>();
-        for (Bad b : bad) {
-            input.pipeInput(b.name().getBytes(), b.bytes());
+        for (BadInputs.BadInput b : bad) {
+            input.pipeInput(b.key(), b.value());
             byOffset.put(offset++, b);
         }
         send(good2);
@@ -223,22 +179,13 @@ class InferenceTopologyTest {
         assertSameAsEngine(good1, results.get("good-1"));
         assertSameAsEngine(good2, results.get("good-2"));
 
-        List<KeyValue<byte[], DeadLetter>> letters = deadLetters.readKeyValuesToList();
+        List<DeadLetter> letters = deadLetters.readValuesToList();
         assertThat(letters).hasSize(bad.size());
-        for (KeyValue<byte[], DeadLetter> kv : letters) {
-            DeadLetter letter = kv.value;
-            Bad b = byOffset.get(letter.getSourceOffset());
+        for (DeadLetter letter : letters) {
+            BadInputs.BadInput b = byOffset.get(letter.getSourceOffset());
             assertThat(b).as("dead letter at offset " + letter.getSourceOffset()).isNotNull();
-            assertThat(new String(kv.key)).isEqualTo(b.name());
-            assertThat(letter.getKind()).as(b.name()).isEqualTo(b.kind());
-            assertThat(letter.getReason()).as(b.name()).contains(b.reason());
-            assertThat(letter.getSourceTopic()).isEqualTo("in");
+            BadInputs.assertMatches(b, letter, "in");
             assertThat(letter.getSourcePartition()).isZero();
-            if (b.bytes() == null) {
-                assertThat(letter.getOriginalValue()).isNull();
-            } else {
-                assertThat(toArray(letter.getOriginalValue())).as("original bytes of " + b.name()).isEqualTo(b.bytes());
-            }
         }
     }
 
@@ -264,13 +211,4 @@ class InferenceTopologyTest {
         assertThat(inference.inFlight()).isZero();
     }
 
-    private static byte[] bytes(InferenceRequest r) {
-        return REQUESTS.serialize("in", r);
-    }
-
-    private static byte[] toArray(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
-    }
 }

@@ -1,0 +1,94 @@
+package io.streamformer.app.client;
+
+import io.streamformer.schemas.DeadLetter;
+import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.InferenceResult;
+import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Talks to a running app through Kafka, as its users do: produces requests (keyed by request_id) and reads
+ * results and dead letters with a read_committed consumer, so only what the app committed is seen. Used by
+ * the demo, the Kafka bench and the tests.
+ */
+public final class RequestClient implements AutoCloseable {
+
+    /** What one poll brought. */
+    public record Received(List<InferenceResult> results, List<DeadLetter> deadLetters) {
+    }
+
+    private final String inputTopic;
+    private final String outputTopic;
+    private final String deadLetterTopic;
+    private final StreamFormerSerdes serdes;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+
+    public RequestClient(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+                         StreamFormerSerdes serdes) {
+        this.inputTopic = inputTopic;
+        this.outputTopic = outputTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.serdes = serdes;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "streamformer-client-" + UUID.randomUUID(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(outputTopic, deadLetterTopic));
+    }
+
+    public void send(InferenceRequest request) {
+        sendRaw(request.getRequestId().getBytes(StandardCharsets.UTF_8),
+                serdes.requests().serializer().serialize(inputTopic, request));
+    }
+
+    /** Any bytes at all, e.g. to show what happens to a malformed record. */
+    public void sendRaw(byte[] key, byte[] value) {
+        producer.send(new ProducerRecord<>(inputTopic, key, value));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    public Received poll(Duration timeout) {
+        List<InferenceResult> results = new ArrayList<>();
+        List<DeadLetter> letters = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+            if (r.topic().equals(outputTopic)) {
+                results.add(serdes.results().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+            } else if (r.topic().equals(deadLetterTopic)) {
+                letters.add(serdes.deadLetters().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+            }
+        }
+        return new Received(results, letters);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+    }
+}
