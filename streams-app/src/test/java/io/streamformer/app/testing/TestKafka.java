@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * container where a Docker engine is available, the in-process KRaft broker otherwise (or always, with
  * {@code -Dstreamformer.test.kafka=embedded}). The tests are the same either way.
  */
-public final class TestKafka implements ExtensionContext.Store.CloseableResource {
+public final class TestKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TestKafka.class);
     static final String IMAGE = "apache/kafka:4.1.0";
 

@@ -1,0 +1,129 @@
+package io.streamformer.app;
+
+import io.streamformer.accelerator.Engine;
+import io.streamformer.app.client.RequestClient;
+import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.streams.StreamFormerTopology;
+import io.streamformer.app.testing.ChildApp;
+import io.streamformer.app.testing.KafkaExtension;
+import io.streamformer.app.testing.Results;
+import io.streamformer.app.testing.TestApps;
+import io.streamformer.app.testing.TinyModel;
+import io.streamformer.schemas.DecodeState;
+import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.InferenceResult;
+import io.streamformer.schemas.serde.SingleObjectSerde;
+import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The app in a child JVM, killed with SIGKILL in the middle of generation and started again: every request
+ * still gets exactly one result, identical to the engine's, and unfinished requests resume from the tokens
+ * in the decode-state store instead of starting over.
+ */
+class CrashRecoveryIT {
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
+    private static final String APP_ID = "crash-test";
+    private static Engine engine;
+
+    @BeforeAll
+    static void loadModel() {
+        engine = TinyModel.load();
+    }
+
+    @AfterAll
+    static void closeModel() {
+        engine.close();
+    }
+
+    @Test
+    void killedMidGenerationAndRestartedGivesExactlyOneIdenticalResultPerRequest() throws Exception {
+        KAFKA.kafka().createTopics(2, "crash-in", "crash-out", "crash-dlq");
+        Properties props = TestApps.config(KAFKA.bootstrapServers(), APP_ID, "crash");
+        // the restarted JVM takes the killed one's place in the group at once (static membership)
+        props.put("group.instance.id", "crash-test-instance");
+        props.put("session.timeout.ms", "10000");
+        // slow steps (40 ms) and frequent checkpoints: the kill lands mid-generation, after some are stored
+        props.put(StreamFormerConfig.DEBUG_STEP_DELAY_MS, "40");
+        props.put(StreamFormerConfig.CHECKPOINT_INTERVAL_MS, "50");
+        Path configFile = Files.createTempFile("crash-test-", ".properties");
+        try (Writer w = Files.newBufferedWriter(configFile)) {
+            props.store(w, "CrashRecoveryIT");
+        }
+        List<InferenceRequest> requests = TinyModel.mixedRequests(12, 21, 30, 45);
+        List<InferenceResult> results = new ArrayList<>();
+
+        try (RequestClient client = new RequestClient(KAFKA.bootstrapServers(), "crash-in", "crash-out", "crash-dlq",
+                StreamFormerSerdes.singleObject())) {
+            try (ChildApp first = ChildApp.run(configFile, Map.of())) {
+                requests.forEach(client::send);
+                client.flush();
+                awaitCheckpointAtStep(8, first);
+                first.kill();
+            }
+            results.addAll(client.poll(Duration.ofMillis(500)).results());
+            assertThat(results).as("killed before it could answer everything").hasSizeLessThan(requests.size());
+
+            // the environment overrides the file: the second run decodes at full speed
+            try (ChildApp second = ChildApp.run(configFile, Map.of("STREAMFORMER_DEBUG_STEP_DELAY_MS", "0"))) {
+                results.addAll(Results.collect(client, requests.size() - results.size(), 0, Duration.ofSeconds(120),
+                        Duration.ofSeconds(3)).results());
+                assertThat(second.log()).contains("resumes from step");
+                // a JVM ended by SIGTERM exits with 143 (128 + 15) once its shutdown hook has run
+                assertThat(second.terminate()).as("exit code after SIGTERM").isIn(0, 143);
+                assertThat(second.log()).as("graceful shutdown").contains("Shutting down").contains("Stopped");
+            }
+        }
+
+        Results.assertExactlyOneEach(requests, results, engine);
+        assertThat(results).as("requests resumed from a stored step, not from scratch")
+                .anyMatch(r -> r.getResumedFromStep() > 0);
+    }
+
+    /** Waits until the store's changelog holds a committed checkpoint at {@code step} tokens or more. */
+    private static void awaitCheckpointAtStep(int step, ChildApp app) {
+        SingleObjectSerde<DecodeState> states = SingleObjectSerde.of(DecodeState.class);
+        try (KafkaConsumer<byte[], byte[]> changelog = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "changelog-watch-" + UUID.randomUUID(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            changelog.subscribe(List.of(APP_ID + "-" + StreamFormerTopology.STORE_NAME + "-changelog"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!app.isAlive()) {
+                    fail("the app died:\n" + app.log());
+                }
+                for (ConsumerRecord<byte[], byte[]> r : changelog.poll(Duration.ofMillis(200))) {
+                    DecodeState s = r.value() == null ? null : states.deserialize(r.topic(), r.value());
+                    if (s != null && s.getStep() >= step) {
+                        return;
+                    }
+                }
+            }
+            fail("no checkpoint at step " + step + " within 90 s:\n" + app.log());
+        }
+    }
+}
