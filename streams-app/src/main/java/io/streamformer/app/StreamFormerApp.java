@@ -16,6 +16,7 @@ import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.ops.OpsServer;
 import io.streamformer.app.streams.StreamFormerTopology;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -218,7 +219,11 @@ public final class StreamFormerApp implements AutoCloseable {
         }
         closed = true;
         LOG.info("Shutting down: closing Kafka Streams (commits, then cancels the tasks' requests)");
-        boolean clean = streams.close(Duration.ofMillis(config.getLong(SHUTDOWN_TIMEOUT_MS)));
+        CloseOptions options = CloseOptions.timeout(Duration.ofMillis(config.getLong(SHUTDOWN_TIMEOUT_MS)))
+                .withGroupMembershipOperation(config.getBoolean(SHUTDOWN_LEAVE_GROUP)
+                        ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                        : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
+        boolean clean = streams.close(options);
         if (!clean) {
             LOG.warn("Kafka Streams did not close within {} ms", config.getLong(SHUTDOWN_TIMEOUT_MS));
         }

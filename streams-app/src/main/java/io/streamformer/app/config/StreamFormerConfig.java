@@ -68,6 +68,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String HTTP_PORT = "streamformer.http.port";
     public static final String HTTP_HOST = "streamformer.http.host";
     public static final String SHUTDOWN_TIMEOUT_MS = "streamformer.shutdown.timeout.ms";
+    public static final String SHUTDOWN_LEAVE_GROUP = "streamformer.shutdown.leave.group";
     public static final String DEBUG_STEP_DELAY_MS = "streamformer.debug.step.delay.ms";
 
     public static final String FORMAT_SINGLE_OBJECT = "single-object";
@@ -120,6 +121,10 @@ public final class StreamFormerConfig extends AbstractConfig {
             .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW, "Address the HTTP endpoints bind to.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
                     "How long a shutdown (SIGTERM) waits for Kafka Streams to commit and close.")
+            .define(SHUTDOWN_LEAVE_GROUP, Type.BOOLEAN, true, Importance.LOW,
+                    "On shutdown, leave the consumer group so that the other instances take the partitions over at"
+                            + " once (true); false keeps the membership until session.timeout.ms, for a quick restart"
+                            + " of the same instance (static membership, group.instance.id) without a rebalance.")
             .define(DEBUG_STEP_DELAY_MS, Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
                     "Sleeps after every decoding step: slows generation down for failure tests and demos."
                             + " Keep 0 in production.");
