@@ -1,0 +1,176 @@
+package io.streamformer.accelerator.tokenizer;
+
+import io.streamformer.accelerator.tensors.ModelFormatException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Text to Marian input ids and generated ids back to text, as Hugging Face's {@code MarianTokenizer}
+ * (transformers 4.x, tokenization_marian.py) does it with the files opus-mt checkpoints ship:
+ * <ul>
+ *   <li>{@link #encode}: a leading {@code >>xx<<} language code (multilingual models) is kept as one token;
+ *       the rest is split into pieces by source.spm; every piece is looked up in vocab.json (a piece the
+ *       vocabulary lacks becomes {@code <unk>}); {@code </s>} is appended;</li>
+ *   <li>{@link #decode}: like {@code decode(ids, skip_special_tokens=True)}: special tokens are dropped,
+ *       the remaining pieces are joined by target.spm, ▁ becomes a space and the ends are stripped.</li>
+ * </ul>
+ * Unlike transformers, literal special-token strings inside the text (such as "&lt;/s&gt;") are tokenized
+ * as plain text rather than turned into their ids, so user text cannot inject control tokens.
+ * Immutable and thread-safe.
+ */
+public final class MarianTokenizer {
+    public static final String SOURCE_SPM = "source.spm";
+    public static final String TARGET_SPM = "target.spm";
+    public static final String VOCAB = "vocab.json";
+    public static final String TARGET_VOCAB = "target_vocab.json";
+    public static final String CONFIG = MarianTokenizerConfig.FILE;
+    /** The files a model directory needs for text in and out (tokenizer_config.json is optional). */
+    public static final List<String> REQUIRED_FILES = List.of(SOURCE_SPM, TARGET_SPM, VOCAB);
+
+    private final SentencePieceProcessor source;
+    private final SentencePieceProcessor target;
+    private final MarianVocab vocab;
+    private final MarianVocab decoderVocab;
+    private final MarianTokenizerConfig config;
+    private final int eosId;
+    private final int unkId;
+    private final int padId;
+    private final Set<Integer> specialIds = new HashSet<>();
+    private final Set<String> specialTokens;
+
+    private MarianTokenizer(SentencePieceProcessor source, SentencePieceProcessor target, MarianVocab vocab,
+                            MarianVocab decoderVocab, MarianTokenizerConfig config) {
+        this.source = source;
+        this.target = target;
+        this.vocab = vocab;
+        this.decoderVocab = decoderVocab;
+        this.config = config;
+        this.eosId = requireToken(vocab, config.eosToken(), "eos_token");
+        this.unkId = requireToken(vocab, config.unkToken(), "unk_token");
+        this.padId = requireToken(vocab, config.padToken(), "pad_token");
+        this.specialTokens = Set.copyOf(config.specialTokens());
+        for (String token : specialTokens) {
+            specialIds.add(vocab.id(token, unkId));
+        }
+    }
+
+    /** The required tokenizer files that {@code dir} lacks (empty when it has them all). */
+    public static List<String> missingFiles(Path dir) {
+        List<String> missing = new ArrayList<>();
+        for (String name : REQUIRED_FILES) {
+            if (!Files.isRegularFile(dir.resolve(name))) {
+                missing.add(name);
+            }
+        }
+        return missing;
+    }
+
+    /** Loads source.spm, target.spm, vocab.json and (if present) tokenizer_config.json from a model directory. */
+    public static MarianTokenizer load(Path dir) {
+        List<String> missing = missingFiles(dir);
+        if (!missing.isEmpty()) {
+            throw new ModelFormatException(dir + " has no Marian tokenizer: " + String.join(", ", missing)
+                    + (missing.size() == 1 ? " is" : " are") + " missing");
+        }
+        MarianTokenizerConfig config = MarianTokenizerConfig.read(dir);
+        MarianVocab vocab = MarianVocab.read(dir.resolve(VOCAB));
+        MarianVocab decoderVocab = config.separateVocabs() ? MarianVocab.read(dir.resolve(TARGET_VOCAB)) : vocab;
+        return new MarianTokenizer(SentencePieceProcessor.load(dir.resolve(SOURCE_SPM)),
+                SentencePieceProcessor.load(dir.resolve(TARGET_SPM)), vocab, decoderVocab, config);
+    }
+
+    private static int requireToken(MarianVocab vocab, String token, String field) {
+        if (!vocab.contains(token)) {
+            throw new ModelFormatException(VOCAB + " has no entry for " + field + " '" + token + "'");
+        }
+        return vocab.id(token, -1);
+    }
+
+    /** The tokens {@link #encode} maps to ids: language code (if any) and source pieces, without {@code </s>}. */
+    public List<String> tokenize(String text) {
+        List<String> tokens = new ArrayList<>();
+        if (text.startsWith(">>")) {
+            int end = text.indexOf("<<");
+            if (end >= 0) {
+                tokens.add(text.substring(0, end + 2));
+                text = text.substring(end + 2);
+            }
+        }
+        tokens.addAll(source.encodeAsPieces(text));
+        return tokens;
+    }
+
+    /** Input ids for the encoder: the tokens' vocab.json ids followed by {@code </s>}. */
+    public int[] encode(String text) {
+        List<String> tokens = tokenize(text);
+        int[] ids = new int[tokens.size() + 1];
+        for (int i = 0; i < tokens.size(); i++) {
+            ids[i] = vocab.id(tokens.get(i), unkId);
+        }
+        ids[tokens.size()] = eosId;
+        return ids;
+    }
+
+    /**
+     * Text from ids (a generated sequence, decoder start token included or not), like transformers'
+     * {@code decode(ids, skip_special_tokens=True)}. An id outside vocab.json reads as "&lt;unk&gt;".
+     */
+    public String decode(int[] ids) {
+        StringBuilder text = new StringBuilder();
+        List<String> run = new ArrayList<>();
+        for (int id : ids) {
+            if (specialIds.contains(id)) {
+                continue;
+            }
+            String token = decoderVocab.piece(id);
+            if (token == null) {
+                token = config.unkToken();
+            }
+            if (specialTokens.contains(token)) {
+                // special tokens are never fed to SentencePiece; transformers keeps them followed by a space
+                text.append(target.decodePieces(run)).append(token).append(' ');
+                run.clear();
+            } else {
+                run.add(token);
+            }
+        }
+        text.append(target.decodePieces(run));
+        String out = PythonText.strip(text.toString().replace(Utf8.SPACE_SYMBOL_STRING, " "));
+        return config.cleanUpTokenizationSpaces() ? PythonText.cleanUpTokenization(out) : out;
+    }
+
+    public int eosTokenId() {
+        return eosId;
+    }
+
+    public int padTokenId() {
+        return padId;
+    }
+
+    public int unkTokenId() {
+        return unkId;
+    }
+
+    /** Number of vocab.json entries. */
+    public int vocabSize() {
+        return vocab.size();
+    }
+
+    /** One more than the largest id {@link #encode} can produce: the encoder needs at least this many embeddings. */
+    public int sourceIdLimit() {
+        return vocab.idLimit();
+    }
+
+    public SentencePieceProcessor sourceModel() {
+        return source;
+    }
+
+    public SentencePieceProcessor targetModel() {
+        return target;
+    }
+}
