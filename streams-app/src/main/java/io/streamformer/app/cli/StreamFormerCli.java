@@ -12,12 +12,14 @@ import java.io.PrintWriter;
         description = "Transformer inference inside Apache Kafka Streams.",
         subcommands = {
                 GenerateCommand.class,
+                TranslateCommand.class,
                 ForwardCommand.class,
                 BenchCommand.class,
                 CreateModelCommand.class,
                 DevicesCommand.class,
                 RunCommand.class,
                 DemoCommand.class,
+                KafkaBenchCommand.class,
         })
 public final class StreamFormerCli implements Runnable {
 
