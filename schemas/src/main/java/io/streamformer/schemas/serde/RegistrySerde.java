@@ -1,5 +1,6 @@
 package io.streamformer.schemas.serde;
 
+import io.apicurio.registry.resolver.client.RegistryClientFacade;
 import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
@@ -24,12 +25,14 @@ public final class RegistrySerde<T extends SpecificRecord> implements Serde<T> {
     public static final byte MAGIC_BYTE = 0;
     public static final int HEADER_LENGTH = 5;
 
-    private final AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
-    private final AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
+    private final AvroKafkaSerializer<T> serializer;
+    private final AvroKafkaDeserializer<T> deserializer;
     private final Class<T> type;
 
-    private RegistrySerde(Class<T> type, Map<String, Object> config) {
+    private RegistrySerde(Class<T> type, RegistryClientFacade client, Map<String, Object> config) {
         this.type = type;
+        this.serializer = client == null ? new AvroKafkaSerializer<>() : new AvroKafkaSerializer<>(client);
+        this.deserializer = client == null ? new AvroKafkaDeserializer<>() : new AvroKafkaDeserializer<>(client);
         serializer.configure(config, false);
         deserializer.configure(config, false);
     }
@@ -44,7 +47,17 @@ public final class RegistrySerde<T extends SpecificRecord> implements Serde<T> {
         config.put(SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, true);
         config.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
         config.putAll(extra);
-        return new RegistrySerde<>(type, config);
+        return new RegistrySerde<>(type, null, config);
+    }
+
+    /** A value serde over a registry client of your own (Apicurio's {@link RegistryClientFacade}). */
+    public static <T extends SpecificRecord> RegistrySerde<T> of(Class<T> type, RegistryClientFacade client,
+                                                               Map<String, ?> extra) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, true);
+        config.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+        config.putAll(extra);
+        return new RegistrySerde<>(type, client, config);
     }
 
     @Override
