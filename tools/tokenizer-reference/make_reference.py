@@ -14,6 +14,9 @@ Writes under --out (default accelerator/src/test/resources/tokenizer/):
   en-es/spm-target-ids.jsonl  {"ids","decoded"}: random id sequences (control and <unk> ids included)
   en-es/marian-encode.jsonl   {"text","input_ids"}: MarianTokenizer(text).input_ids
   en-es/marian-decode.jsonl   {"ids","text"}: MarianTokenizer.decode(ids, skip_special_tokens=True)
+  separate-vocabs/{tokenizer_config.json,target_vocab.json,marian-decode.jsonl}: the en-es files with
+                           separate_vocabs=true and a made-up target vocabulary (specials moved, pieces
+                           shuffled, some left out), to check decoding through target_vocab.json
   features/<name>.model + <name>.jsonl: small models trained here to cover SentencePiece features that
                            the en-es files do not use (BPE, byte fallback, user-defined symbols, other
                            normalization rules, a denormalizer, whitespace as suffix, no dummy prefix)
@@ -22,9 +25,11 @@ MarianTokenizer semantics are those of transformers 4.x (tokenization_marian.py)
 installed here; they are restated in MarianReference below:
   encode: a leading ">>xx<<" language code is kept as one token, the rest is source.spm pieces; each
           piece is looked up in vocab.json (missing -> <unk>); </s> is appended.
-  decode: ids of special tokens (</s>, <unk>, <pad>, additional_special_tokens) are dropped, ids missing
-          from vocab.json become "<unk>"; runs of pieces are decoded with target.spm, a special token
-          between runs is kept verbatim followed by a space; then "\u2581" -> " " and str.strip().
+  decode: (skip_special_tokens=True) ids of special tokens (</s>, <unk>, <pad>,
+          additional_special_tokens) are dropped, and so are ids missing from vocab.json (they read as
+          "<unk>", which is special); the pieces are decoded with target.spm, then "\u2581" -> " " and
+          str.strip(). tools/tokenizer-reference/check_transformers.py confirms these rules against a real
+          transformers install where one is at hand (see its docstring for the versions checked).
 """
 import argparse
 import json
@@ -156,7 +161,11 @@ class MarianReference:
         self.specials += config.get("additional_special_tokens", [])
         self.special_ids = {self.vocab[t] for t in self.specials if t in self.vocab}
         self.cleanup = config.get("clean_up_tokenization_spaces", False)
-        self.inv = {i: p for p, i in self.vocab.items()}
+        decoder_vocab = self.vocab
+        if config.get("separate_vocabs", False):
+            with open(os.path.join(tok_dir, "target_vocab.json"), encoding="utf-8") as f:
+                decoder_vocab = json.load(f)
+        self.inv = {i: p for p, i in decoder_vocab.items()}
 
     def encode(self, text):
         code = []
@@ -167,16 +176,11 @@ class MarianReference:
         return [self.vocab.get(p, self.vocab[self.unk]) for p in pieces] + [self.vocab[self.specials[0]]]
 
     def decode(self, ids):
+        # skip_special_tokens=True drops special ids, then (transformers 4.3x+ _decode) every token whose
+        # string is special, which includes the "<unk>" that an id missing from vocab.json reads as
         tokens = [self.inv.get(i, self.unk) for i in ids if i not in self.special_ids]
-        out, run = "", []
-        for t in tokens:
-            if t in self.specials:
-                out += self.tgt.decode_pieces(run) + t + " "
-                run = []
-            else:
-                run.append(t)
-        out += self.tgt.decode_pieces(run)
-        out = out.replace("\u2581", " ").strip()
+        tokens = [t for t in tokens if t not in self.specials]
+        out = self.tgt.decode_pieces(tokens).replace("\u2581", " ").strip()
         if self.cleanup:
             for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
                          (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
@@ -197,10 +201,44 @@ def marian_decode_rows(tok, es_sentences, count_random, seed):
         rows.append({"ids": ids, "text": tok.decode(ids)})
     n = len(tok.vocab)
     for _ in range(count_random):
-        ids = [rng.choice((0, 1, n - 1)) if rng.random() < 0.15 else rng.randrange(n)
+        # mostly ordinary ids, some special ones, a few that vocab.json lacks
+        ids = [rng.choice((0, 1, n - 1, n, n + 7, 10 ** 6)) if rng.random() < 0.15 else rng.randrange(n)
                for _ in range(rng.randint(0, 25))]
         rows.append({"ids": ids, "text": tok.decode(ids)})
     return rows
+
+
+def make_separate_vocabs(en_es, out_dir, es):
+    """A made-up target vocabulary for the en-es tokenizer, and decodings through it."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(en_es, "vocab.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
+    pieces = [p for p in vocab if p not in ("</s>", "<unk>", "<pad>")]
+    random.Random(3).shuffle(pieces)
+    target_vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
+    for p in pieces[:6000]:
+        target_vocab[p] = len(target_vocab)
+    with open(os.path.join(en_es, "tokenizer_config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    config["separate_vocabs"] = True
+    with open(os.path.join(out_dir, "target_vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(target_vocab, f, ensure_ascii=False)
+    with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+    work = os.path.join(out_dir, "dir.tmp")
+    os.makedirs(work, exist_ok=True)
+    try:
+        for name in ("source.spm", "target.spm", "vocab.json"):
+            shutil.copyfile(os.path.join(en_es, name), os.path.join(work, name))
+        for name in ("tokenizer_config.json", "target_vocab.json"):
+            shutil.copyfile(os.path.join(out_dir, name), os.path.join(work, name))
+        tok = MarianReference(work)
+        rng = random.Random(13)
+        rows = [{"ids": ids, "text": tok.decode(ids)} for ids in
+                ([rng.randrange(len(vocab) + 3) for _ in range(rng.randint(0, 25))] for _ in range(500))]
+        write_jsonl(os.path.join(out_dir, "marian-decode.jsonl"), rows)
+    finally:
+        shutil.rmtree(work)
 
 
 # Small models for the SentencePiece features the en-es files do not use.
@@ -273,6 +311,7 @@ def main():
                 [{"text": t, "input_ids": tok.encode(t)} for t in marian_texts])
     write_jsonl(os.path.join(en_es, "marian-decode.jsonl"), marian_decode_rows(tok, es, 500, seed=11))
 
+    make_separate_vocabs(en_es, os.path.join(a.out, "separate-vocabs"), es)
     make_feature_models(os.path.join(a.out, "features"), en, es, fuzz)
 
 

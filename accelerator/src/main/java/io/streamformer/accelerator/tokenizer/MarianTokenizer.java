@@ -16,8 +16,9 @@ import java.util.Set;
  *   <li>{@link #encode}: a leading {@code >>xx<<} language code (multilingual models) is kept as one token;
  *       the rest is split into pieces by source.spm; every piece is looked up in vocab.json (a piece the
  *       vocabulary lacks becomes {@code <unk>}); {@code </s>} is appended;</li>
- *   <li>{@link #decode}: like {@code decode(ids, skip_special_tokens=True)}: special tokens are dropped,
- *       the remaining pieces are joined by target.spm, ▁ becomes a space and the ends are stripped.</li>
+ *   <li>{@link #decode}: like {@code decode(ids, skip_special_tokens=True)}: special tokens and ids the
+ *       vocabulary lacks are dropped, the remaining pieces are joined by target.spm, ▁ becomes a space and
+ *       the ends are stripped (Python's {@code str.strip()}).</li>
  * </ul>
  * Unlike transformers, literal special-token strings inside the text (such as "&lt;/s&gt;") are tokenized
  * as plain text rather than turned into their ids, so user text cannot inject control tokens.
@@ -118,30 +119,22 @@ public final class MarianTokenizer {
 
     /**
      * Text from ids (a generated sequence, decoder start token included or not), like transformers'
-     * {@code decode(ids, skip_special_tokens=True)}. An id outside vocab.json reads as "&lt;unk&gt;".
+     * {@code decode(ids, skip_special_tokens=True)}: special tokens are dropped, and so is an id that
+     * vocab.json lacks (transformers reads it as {@code <unk>}, a special token).
      */
     public String decode(int[] ids) {
-        StringBuilder text = new StringBuilder();
-        List<String> run = new ArrayList<>();
+        List<String> pieces = new ArrayList<>(ids.length);
         for (int id : ids) {
-            if (specialIds.contains(id)) {
-                continue;
-            }
-            String token = decoderVocab.piece(id);
-            if (token == null) {
-                token = config.unkToken();
-            }
-            if (specialTokens.contains(token)) {
-                // special tokens are never fed to SentencePiece; transformers keeps them followed by a space
-                text.append(target.decodePieces(run)).append(token).append(' ');
-                run.clear();
-            } else {
-                run.add(token);
+            String token = specialIds.contains(id) ? null : decoderVocab.piece(id);
+            if (token != null && !specialTokens.contains(token)) {
+                pieces.add(token);
             }
         }
-        text.append(target.decodePieces(run));
-        String out = PythonText.strip(text.toString().replace(Utf8.SPACE_SYMBOL_STRING, " "));
-        return config.cleanUpTokenizationSpaces() ? PythonText.cleanUpTokenization(out) : out;
+        // a piece that target.spm lacks (a source-only piece of the joint vocabulary) is copied verbatim,
+        // so its ▁ still needs turning into a space
+        String text = target.decodePieces(pieces).replace(Utf8.SPACE_SYMBOL_STRING, " ");
+        text = PythonText.strip(text);
+        return config.cleanUpTokenizationSpaces() ? PythonText.cleanUpTokenization(text) : text;
     }
 
     public int eosTokenId() {

@@ -45,7 +45,7 @@ class MarianTokenizerTest {
     }
 
     @Test
-    void decodingSkipsSpecialTokensAndShowsUnknownIdsAsUnk() {
+    void decodingSkipsSpecialTokensAndIdsOutsideTheVocabulary() {
         int[] hello = tokenizer.encode("Hello");
         int[] generated = new int[hello.length + 2];
         generated[0] = tokenizer.padTokenId();   // decoder_start_token_id
@@ -53,9 +53,9 @@ class MarianTokenizerTest {
         generated[generated.length - 1] = tokenizer.padTokenId();
         assertThat(tokenizer.decode(generated)).isEqualTo("Hello");
         assertThat(tokenizer.decode(new int[] {tokenizer.unkTokenId()})).isEmpty();
-        int[] withForeignId = {hello[0], 1_000_000, hello[0]};
-        String word = tokenizer.decode(new int[] {hello[0]});
-        assertThat(tokenizer.decode(withForeignId)).isEqualTo(word + "<unk> " + word);
+        // transformers 4.x reads an unknown id as <unk>, which skip_special_tokens then drops
+        assertThat(tokenizer.decode(new int[] {hello[0], 1_000_000, tokenizer.vocabSize() + 5, hello[0]}))
+                .isEqualTo(tokenizer.decode(new int[] {hello[0], hello[0]}));
     }
 
     @Test
