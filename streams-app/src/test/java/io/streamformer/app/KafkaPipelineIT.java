@@ -88,6 +88,8 @@ class KafkaPipelineIT {
                     .contains("streamformer_dead_letters_total")
                     .contains("kafka_stream_thread_"); // Kafka Streams' own metrics
             assertThat(counter(metrics.body(), "streamformer_requests_accepted_total")).isEqualTo(requests.size());
+            assertThat(counter(metrics.body(), "streamformer_batch_sequences_max"))
+                    .as("requests decoded together, not one by one").isGreaterThan(1);
             assertThat(TestApps.get(app.httpPort(), "/health/live").statusCode()).isEqualTo(200);
         }
     }

@@ -98,4 +98,12 @@ class StreamFormerConfigTest {
         assertThatThrownBy(() -> StreamFormerConfig.load(file.resolveSibling("nope.properties"), Map.of()))
                 .hasMessageContaining("cannot read the configuration file").hasMessageContaining("nope.properties");
     }
+
+    @Test
+    void everyKeyIsDocumentedInTheReadme() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (String key : DEFINITION.names()) {
+            assertThat(readme).as("streams-app/README.md documents " + key).contains("`" + key + "`");
+        }
+    }
 }

@@ -194,7 +194,14 @@ class InferenceTopologyTest {
         // room for 1 running + 1 queued request; every step takes >= 5 ms; a stream thread waits at most 10 ms
         start(new SchedulerLimits(1, 2, 64, 64, 1 << 20, 1), 5, Duration.ofMillis(10));
         List<InferenceRequest> requests = TinyModel.mixedRequests(8, 11, 4, 6);
-        requests.forEach(this::send);
+        long slowestNanos = 0;
+        for (InferenceRequest r : requests) {
+            long t0 = System.nanoTime();
+            send(r);
+            slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
+        }
+        assertThat(slowestNanos / 1_000_000).as("ms the stream thread was held by one record (bound: 10 ms wait)")
+                .isLessThan(200);
 
         assertThat(inference.inFlight()).as("never more in the engine than its room").isLessThanOrEqualTo(2);
         List<DecodeStatus> statuses = new ArrayList<>();
