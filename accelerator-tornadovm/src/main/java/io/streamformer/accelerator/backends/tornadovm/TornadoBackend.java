@@ -203,17 +203,46 @@ public final class TornadoBackend implements Backend {
         this.params = new IntArray(1 << 12);
     }
 
+    /** One line: platform, device, type, device and driver versions, compute units, memory. */
     static String describe(TornadoDevice d) {
-        String version = "";
+        String info = "";
         try {
-            version = d.getDeviceOpenCLCVersion();
+            Object i = d.getPhysicalDevice().getDeviceInfo();
+            info = i == null ? "" : i.toString();
         } catch (RuntimeException ignored) {
-            // not every backend reports one
+            // not every TornadoVM backend reports it
         }
-        return d.getPlatformName() + " / " + d.getPhysicalDevice().getDeviceName() + " (" + d.getDeviceType()
-                + (version == null || version.isBlank() ? "" : ", " + version.trim()) + ", "
-                + d.getPhysicalDevice().getDeviceMaxComputeUnits() + " compute units, "
-                + (d.getMaxGlobalMemory() >> 20) + " MiB)";
+        StringBuilder sb = new StringBuilder();
+        sb.append(d.getPlatformName()).append(" / ").append(d.getPhysicalDevice().getDeviceName()).append(" (")
+                .append(d.getDeviceType());
+        String version = infoLine(info, "Device version");
+        String driver = infoLine(info, "Driver version");
+        if (!version.isEmpty()) {
+            sb.append(", ").append(version);
+        }
+        if (!driver.isEmpty()) {
+            sb.append(", driver ").append(driver);
+        }
+        sb.append(", ").append(d.getPhysicalDevice().getDeviceMaxComputeUnits()).append(" compute units, ")
+                .append(String.format("%.1f GiB", d.getMaxGlobalMemory() / (double) (1L << 30))).append(')');
+        return sb.toString();
+    }
+
+    private static String infoLine(String info, String key) {
+        for (String line : info.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith(key)) {
+                int colon = t.indexOf(':');
+                return colon < 0 ? "" : t.substring(colon + 1).strip();
+            }
+        }
+        return "";
+    }
+
+    /** TornadoVM's version, from its API module (e.g. 5.2.0-jdk25). */
+    static String tornadoVersion() {
+        var descriptor = TornadoExecutionPlan.class.getModule().getDescriptor();
+        return descriptor == null ? "" : descriptor.rawVersion().orElse("");
     }
 
     @Override
@@ -223,11 +252,8 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public String device() {
-        return "TornadoVM " + d(device) + ": " + deviceLine + ", weights " + (transposed ? "transposed" : "row-major");
-    }
-
-    private static String d(TornadoDevice device) {
-        return device.getTornadoVMBackend().name();
+        return "TornadoVM " + tornadoVersion() + " " + device.getTornadoVMBackend() + ": " + deviceLine + ", weights "
+                + (transposed ? "transposed" : "row-major");
     }
 
     /** Counters for tests and logs: segment shapes seen, plan (re)builds, graph executions. */
@@ -731,11 +757,15 @@ public final class TornadoBackend implements Backend {
         }
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withDevice(device).withGridScheduler(scheduler);
+        // Compile every graph now rather than on its first execution, which may be inside a timed run.
+        plan.withPreCompilation();
+        long compiled = System.nanoTime();
         lastResult = plan.withGraph(0).execute();
         deviceAhead = false;
         rebuilds++;
-        log("built plan %d: %d segment graphs, %d weight chunks, arena %d floats (%.0f ms)", planGeneration,
-                segments.size(), chunks.size(), arena.getSize(), (System.nanoTime() - start) / 1e6);
+        log("built plan %d: %d segment graphs, %d weight chunks, arena %d floats (compile %.0f ms, transfer %.0f ms)",
+                planGeneration, segments.size(), chunks.size(), arena.getSize(), (compiled - start) / 1e6,
+                (System.nanoTime() - compiled) / 1e6);
     }
 
     /** Before the plan is replaced: bring the arena's contents home, then free the device. */

@@ -30,12 +30,15 @@ public final class TornadoBackendProvider implements BackendProvider {
         }
     }
 
+    /** One line per device; a single "unavailable: reason" line when TornadoVM cannot be used here. */
     @Override
     public List<String> devices() {
         try {
             return TornadoDevices.list();
         } catch (LinkageError e) {
-            throw new IllegalArgumentException(NO_RUNTIME, e);
+            return List.of("unavailable: " + NO_RUNTIME.substring("backend 'tornadovm' ".length()));
+        } catch (IllegalArgumentException e) {
+            return List.of("unavailable: " + e.getMessage());
         }
     }
 
