@@ -58,6 +58,23 @@ public interface Backend extends AutoCloseable {
     /** Copies {@code count} rows of {@code width} inside one buffer from row {@code from} to row {@code to}. */
     void copyRows(FloatTensor buffer, int from, int to, int count, int width);
 
+    /** Whether this backend implements {@link #argmaxRows}, an optional op that keeps greedy decoding on the device. */
+    default boolean supportsArgmax() {
+        return false;
+    }
+
+    /**
+     * Optional (see {@link #supportsArgmax}): the choice of greedy decoding for each row r &lt; rows of
+     * {@code logits} (width {@code vocab}), written to {@code out[3r .. 3r+2]}: the index of the largest entry once
+     * the entries {@code bans[banStart[r] .. banStart[r] + banCount[r])} count as -inf (the first index on ties),
+     * or {@code forced[r]} when that is &gt;= 0; log(sum(exp(row))) of the raw row; the raw entry at the chosen
+     * index (-inf if it is banned). Three floats per row come back instead of a vocabulary row.
+     */
+    default void argmaxRows(FloatTensor logits, int rows, int vocab, IntTensor banStart, IntTensor banCount,
+                            IntTensor bans, IntTensor forced, FloatTensor out) {
+        throw new UnsupportedOperationException("backend '" + name() + "' has no argmax op");
+    }
+
     @Override
     void close();
 }

@@ -5,7 +5,7 @@ import io.streamformer.accelerator.kernels.Softmax;
 import java.util.List;
 
 /** Greedy decoding: the most likely next token at every step (generate(num_beams=1, do_sample=False)). */
-final class GreedySearch extends Search {
+final class GreedySearch extends Search implements ArgmaxStep {
     private Hypothesis current;
     private int step;
     private boolean done;
@@ -29,10 +29,30 @@ final class GreedySearch extends Search {
     public int[] advance(float[] logits, int offset, int vocab) {
         // The score follows beam search's convention: log-softmax of the raw logits, then the processors.
         float logSumExp = Softmax.logSumExp(logits, offset, vocab);
-        boolean forced = LogitsProcessors.forcesEos(params, current.length());
         LogitsProcessors.apply(params, current.tokens(), logits, offset, vocab);
         int token = Softmax.argmax(logits, offset, vocab);
-        float logprob = forced ? 0f : logits[offset + token] - logSumExp;
+        return advance(token, logSumExp, logits[offset + token]);
+    }
+
+    @Override
+    public ArgmaxStep argmaxStep() {
+        return done ? null : this;
+    }
+
+    @Override
+    public int[] bannedTokens() {
+        return LogitsProcessors.banned(params, current.tokens());
+    }
+
+    @Override
+    public int forcedToken() {
+        return LogitsProcessors.forcesEos(params, current.length()) ? params.forcedEosTokenId() : -1;
+    }
+
+    @Override
+    public int[] advance(int token, float logSumExp, float tokenLogit) {
+        boolean forced = LogitsProcessors.forcesEos(params, current.length());
+        float logprob = forced ? 0f : tokenLogit - logSumExp;
         current = current.extend(token, (float) (current.score() + logprob));
         step++;
         done = token == params.eosTokenId() || current.length() >= params.maxLength();

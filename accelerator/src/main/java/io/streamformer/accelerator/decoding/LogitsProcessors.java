@@ -33,6 +33,24 @@ final class LogitsProcessors {
         }
     }
 
+    /**
+     * The ids {@link #apply} sets to -inf for this prefix, forced EOS aside (bad words, then EOS before
+     * min_new_tokens), for a backend that applies the bans itself.
+     */
+    static int[] banned(GenerationParams p, int[] tokens) {
+        int[] out = new int[p.badWordsIds().size() + 1];
+        int n = 0;
+        for (int[] bad : p.badWordsIds()) {
+            if (bad.length == 1 || endsWith(tokens, bad)) {
+                out[n++] = bad[bad.length - 1];
+            }
+        }
+        if (tokens.length - 1 < p.minNewTokens()) {
+            out[n++] = p.eosTokenId();
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** Whether {@code tokens} ends with all but the last id of {@code bad}. */
     private static boolean endsWith(int[] tokens, int[] bad) {
         int prefix = bad.length - 1;

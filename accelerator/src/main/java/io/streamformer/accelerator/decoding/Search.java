@@ -45,6 +45,11 @@ public abstract sealed class Search permits GreedySearch, SamplingSearch, BeamSe
 
     public abstract boolean isDone();
 
+    /** This search as an {@link ArgmaxStep} when its next step needs only the argmax, else null. */
+    public ArgmaxStep argmaxStep() {
+        return null;
+    }
+
     /** The final sequence and score; only once {@link #isDone()}. */
     public abstract GenerationResult result();
 

@@ -23,6 +23,7 @@ public final class MarianModel implements Seq2SeqModel {
     private final Backend backend;
     private final ModelInfo info;
     private Workspace ws;
+    private ChoiceBuffers choice;
 
     MarianModel(MarianConfig config, MarianWeights weights, Backend backend) {
         this.config = config;
@@ -194,11 +195,7 @@ public final class MarianModel implements Seq2SeqModel {
 
     @Override
     public void decode(KvCache kvCache, List<DecoderInput> inputs, boolean allPositions, float[] logits) {
-        Cache cache = (Cache) kvCache;
-        int rows = 0;
-        for (DecoderInput in : inputs) {
-            rows += in.tokens().length;
-        }
+        int rows = tokenCount(inputs);
         if (rows == 0) {
             return;
         }
@@ -208,6 +205,86 @@ public final class MarianModel implements Seq2SeqModel {
             throw new IllegalArgumentException("logits buffer holds " + logits.length + " values, needs "
                     + (long) outRows * vocab);
         }
+        decoderPass((Cache) kvCache, inputs, rows, allPositions);
+        backend.read(ws.logits, 0, logits, 0, outRows * vocab);
+    }
+
+    @Override
+    public boolean supportsDecodeArgmax() {
+        return backend.supportsArgmax();
+    }
+
+    @Override
+    public void decodeArgmax(KvCache kvCache, List<DecoderInput> inputs, int[][] banned, int[] forced, float[] out) {
+        int rows = tokenCount(inputs);
+        if (rows == 0) {
+            return;
+        }
+        int n = inputs.size();
+        if (banned.length != n || forced.length != n || out.length < 3L * n) {
+            throw new IllegalArgumentException("decodeArgmax needs one ban list, one forced token and three outputs"
+                    + " per input");
+        }
+        int vocab = config.decoderVocabSize();
+        int[] banStart = new int[n];
+        int[] banCount = new int[n];
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            banStart[i] = total;
+            banCount[i] = banned[i].length;
+            total += banned[i].length;
+        }
+        int[] bans = new int[total];
+        for (int i = 0; i < n; i++) {
+            for (int id : banned[i]) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("banned token " + id + " outside the vocabulary");
+                }
+            }
+            System.arraycopy(banned[i], 0, bans, banStart[i], banned[i].length);
+        }
+        if (choice == null || choice.rows < n || choice.bans.size() < total) {
+            choice = new ChoiceBuffers(Math.max(n, choice == null ? 0 : choice.rows),
+                    Math.max(Math.max(total, 2 * n), choice == null ? 0 : choice.bans.size()));
+        }
+        backend.write(choice.banStart, banStart, n);
+        backend.write(choice.banCount, banCount, n);
+        backend.write(choice.bans, bans, total);
+        backend.write(choice.forced, forced, n);
+        decoderPass((Cache) kvCache, inputs, rows, false);
+        backend.argmaxRows(ws.logits, n, vocab, choice.banStart, choice.banCount, choice.bans, choice.forced,
+                choice.out);
+        backend.read(choice.out, 0, out, 0, 3 * n);
+    }
+
+    /** Device buffers of {@link #decodeArgmax}, allocated on first use. */
+    private final class ChoiceBuffers {
+        final int rows;
+        final IntTensor banStart, banCount, bans, forced;
+        final FloatTensor out;
+
+        ChoiceBuffers(int rows, int bans) {
+            this.rows = rows;
+            this.banStart = backend.allocateInts(rows);
+            this.banCount = backend.allocateInts(rows);
+            this.bans = backend.allocateInts(Math.max(1, bans));
+            this.forced = backend.allocateInts(rows);
+            this.out = backend.allocate(3 * rows);
+        }
+    }
+
+    private static int tokenCount(List<DecoderInput> inputs) {
+        int rows = 0;
+        for (DecoderInput in : inputs) {
+            rows += in.tokens().length;
+        }
+        return rows;
+    }
+
+    /** Runs the decoder over the inputs and leaves the logits of the output rows in {@code ws.logits}. */
+    private void decoderPass(Cache cache, List<DecoderInput> inputs, int rows, boolean allPositions) {
+        int outRows = allPositions ? rows : inputs.size();
+        int vocab = config.decoderVocabSize();
         ensureWorkspace(rows, outRows);
         int d = config.dModel();
         int[] ids = new int[rows];
@@ -285,7 +362,6 @@ public final class MarianModel implements Seq2SeqModel {
             hidden = ws.hidden;
         }
         backend.linear(hidden, outRows, weights.lmHead, weights.finalLogitsBias, Activation.IDENTITY, ws.logits);
-        backend.read(ws.logits, 0, logits, 0, outRows * vocab);
     }
 
     @Override

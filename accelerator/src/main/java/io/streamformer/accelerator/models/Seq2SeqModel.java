@@ -18,6 +18,21 @@ public interface Seq2SeqModel extends AutoCloseable {
      */
     void decode(KvCache cache, List<DecoderInput> inputs, boolean allPositions, float[] logits);
 
+    /** Whether {@link #decodeArgmax} is available: the backend chooses greedy tokens itself. */
+    default boolean supportsDecodeArgmax() {
+        return false;
+    }
+
+    /**
+     * As {@link #decode} (last token of each input), but instead of logits, per input i: out[3i] = the most likely
+     * token once the tokens {@code banned[i]} are excluded ({@code forced[i]} instead when it is &gt;= 0),
+     * out[3i+1] = the log-sum-exp of the raw logits row, out[3i+2] = the raw logit of the chosen token (-inf if
+     * banned). What greedy decoding needs, without bringing the vocabulary rows back from the device.
+     */
+    default void decodeArgmax(KvCache cache, List<DecoderInput> inputs, int[][] banned, int[] forced, float[] out) {
+        throw new UnsupportedOperationException("this model has no decodeArgmax");
+    }
+
     /** Copies the first {@code length} cached positions of one sequence slot to another (beam reordering). */
     void copySequence(KvCache cache, int fromSlot, int toSlot, int length);
 

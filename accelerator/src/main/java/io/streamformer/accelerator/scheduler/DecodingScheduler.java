@@ -1,5 +1,6 @@
 package io.streamformer.accelerator.scheduler;
 
+import io.streamformer.accelerator.decoding.ArgmaxStep;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.Hypothesis;
 import io.streamformer.accelerator.decoding.Search;
@@ -38,6 +39,7 @@ public final class DecodingScheduler implements AutoCloseable {
     private final Deque<Integer> freeSequenceSlots = new ArrayDeque<>();
     private long tokensInFlight;
     private float[] logits = new float[0];
+    private float[] choices = new float[0];
 
     /** A request in the running batch: its search, its slots and whether its cache is filled yet. */
     private static final class Active {
@@ -211,10 +213,26 @@ public final class DecodingScheduler implements AutoCloseable {
             }
         }
         int vocab = info.targetVocabSize();
-        if (logits.length < inputs.size() * vocab) {
-            logits = new float[inputs.size() * vocab];
+        boolean argmax = argmaxOnly(order);
+        if (argmax) {
+            // Every live sequence is greedy: the backend picks the tokens; no logits rows come back.
+            int[][] banned = new int[order.size()][];
+            int[] forced = new int[order.size()];
+            for (int i = 0; i < order.size(); i++) {
+                ArgmaxStep s = order.get(i).search.argmaxStep();
+                banned[i] = s.bannedTokens();
+                forced[i] = s.forcedToken();
+            }
+            if (choices.length < 3 * order.size()) {
+                choices = new float[3 * order.size()];
+            }
+            model.decodeArgmax(cache, inputs, banned, forced, choices);
+        } else {
+            if (logits.length < inputs.size() * vocab) {
+                logits = new float[inputs.size() * vocab];
+            }
+            model.decode(cache, inputs, false, logits);
         }
-        model.decode(cache, inputs, false, logits);
 
         List<StepReport.Progress> progress = new ArrayList<>();
         List<StepReport.Completion> completed = new ArrayList<>();
@@ -225,7 +243,9 @@ public final class DecodingScheduler implements AutoCloseable {
             for (int i = 0; i < liveBefore; i++) {
                 lengths[i] = a.search.live().get(i).length();
             }
-            int[] parents = a.search.advance(logits, row * vocab, vocab);
+            int[] parents = argmax
+                    ? a.search.argmaxStep().advance((int) choices[3 * row], choices[3 * row + 1], choices[3 * row + 2])
+                    : a.search.advance(logits, row * vocab, vocab);
             row += liveBefore;
             a.prefilled = true;
             if (a.search.isDone()) {
@@ -239,6 +259,19 @@ public final class DecodingScheduler implements AutoCloseable {
         }
         return new StepReport(progress, completed, failed, admitted.size(), inputs.size(), tokens,
                 System.nanoTime() - start);
+    }
+
+    /** True when the model can pick tokens itself and every active request decodes greedily. */
+    private boolean argmaxOnly(List<Active> order) {
+        if (!model.supportsDecodeArgmax()) {
+            return false;
+        }
+        for (Active a : order) {
+            if (a.search.argmaxStep() == null || a.search.live().size() != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<Active> admit(List<StepReport.Failure> failed) {
