@@ -1,0 +1,129 @@
+// Sends inference requests to a running StreamFormer deployment and prints the results as they arrive, with the
+// app's own client (io.streamformer.app.client.RequestClient: Avro single-object encoding, keyed by request_id;
+// a read_committed consumer, so only results the app has committed are seen).
+//
+//   ./streamformer --help > /dev/null     # builds streams-app/target/streamformer.jar if needed (JDK 21+)
+//   java -cp streams-app/target/streamformer.jar deploy/examples/Requests.java \
+//       --bootstrap-servers localhost:9092 < deploy/examples/requests.jsonl
+//
+// Input, one JSON object per line: {"request_id": "r1", "input_ids": [15, 27, 33, 0], "max_new_tokens": 16,
+// "num_beams": 1, "do_sample": false, "temperature": 1.0, "top_k": 50, "top_p": 1.0, "seed": 7}; only
+// request_id and input_ids (source token ids, ending with the model's EOS id) are required.
+// Output, one JSON object per line: each result, or each dead letter of a request that was sent.
+// Options: --bootstrap-servers, --input-topic, --output-topic, --dlq-topic (the app's defaults), --timeout SECONDS,
+// --schema-registry-url URL (for streamformer.serde.format=confluent).
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamformer.app.client.RequestClient;
+import io.streamformer.schemas.DeadLetter;
+import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.InferenceResult;
+import io.streamformer.schemas.serde.StreamFormerSerdes;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+public class Requests {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new HashMap<>(Map.of("--bootstrap-servers", "localhost:9092",
+                "--input-topic", "inference-requests", "--output-topic", "inference-results",
+                "--dlq-topic", "inference-dead-letters", "--timeout", "120"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!opt.containsKey(args[i]) && !args[i].equals("--schema-registry-url")) {
+                throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+            opt.put(args[i], args[i + 1]);
+        }
+        StreamFormerSerdes serdes = opt.containsKey("--schema-registry-url")
+                ? StreamFormerSerdes.registry(opt.get("--schema-registry-url")) : StreamFormerSerdes.singleObject();
+        List<InferenceRequest> requests = new ArrayList<>();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (!line.isBlank()) {
+                requests.add(request(line));
+            }
+        }
+        Set<String> waiting = new HashSet<>();
+        try (RequestClient client = new RequestClient(opt.get("--bootstrap-servers"), opt.get("--input-topic"),
+                opt.get("--output-topic"), opt.get("--dlq-topic"), serdes)) {
+            for (InferenceRequest r : requests) {
+                client.send(r);
+                waiting.add(r.getRequestId());
+            }
+            client.flush();
+            System.err.printf("sent %d requests to %s; waiting for results...%n", requests.size(),
+                    opt.get("--input-topic"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(opt.get("--timeout"))).toNanos();
+            while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+                RequestClient.Received got = client.poll(Duration.ofMillis(500));
+                for (InferenceResult r : got.results()) {
+                    if (waiting.remove(r.getRequestId())) {
+                        System.out.println(json(r));
+                    }
+                }
+                for (DeadLetter d : got.deadLetters()) {
+                    if (d.getRequestId() != null && waiting.remove(d.getRequestId())) {
+                        System.out.println(json(d));
+                    }
+                }
+            }
+        }
+        if (!waiting.isEmpty()) {
+            System.err.println("no answer within the timeout for: " + waiting);
+            System.exit(1);
+        }
+    }
+
+    /** One input line as an InferenceRequest. */
+    public static InferenceRequest request(String line) throws Exception {
+        JsonNode n = JSON.readTree(line);
+        List<Integer> ids = new ArrayList<>();
+        n.path("input_ids").forEach(id -> ids.add(id.asInt()));
+        InferenceRequest.Builder b = InferenceRequest.newBuilder()
+                .setRequestId(n.path("request_id").asText())
+                .setInputIds(ids);
+        if (n.has("max_new_tokens")) b.setMaxNewTokens(n.get("max_new_tokens").asInt());
+        if (n.has("num_beams")) b.setNumBeams(n.get("num_beams").asInt());
+        if (n.has("do_sample")) b.setDoSample(n.get("do_sample").asBoolean());
+        if (n.has("temperature")) b.setTemperature(n.get("temperature").asDouble());
+        if (n.has("top_k")) b.setTopK(n.get("top_k").asInt());
+        if (n.has("top_p")) b.setTopP(n.get("top_p").asDouble());
+        if (n.has("seed")) b.setSeed(n.get("seed").asLong());
+        return b.build();
+    }
+
+    static String json(InferenceResult r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("request_id", r.getRequestId());
+        o.put("finish_reason", r.getFinishReason().name());
+        o.set("sequence", JSON.valueToTree(r.getSequence()));
+        o.put("generated_tokens", r.getGeneratedTokens());
+        o.put("score", r.getScore());
+        o.put("model_id", r.getModelId());
+        o.put("latency_ms", r.getFinishedAt().toEpochMilli() - r.getEnqueuedAt().toEpochMilli());
+        o.put("resumed_from_step", r.getResumedFromStep());
+        if (r.getError() != null) o.put("error", r.getError());
+        return o.toString();
+    }
+
+    static String json(DeadLetter d) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("request_id", d.getRequestId());
+        o.put("dead_letter", d.getKind().name());
+        o.put("reason", d.getReason());
+        o.put("source", d.getSourceTopic() + "-" + d.getSourcePartition() + "@" + d.getSourceOffset());
+        return o.toString();
+    }
+}
