@@ -1,0 +1,119 @@
+package io.streamformer.app.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamformer.app.BundledModels;
+import io.streamformer.app.StreamFormerApp;
+import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.testing.KafkaExtension;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static io.streamformer.app.config.StreamFormerConfig.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What deploy/README.md tells docker compose users to do, on a real broker: the app runs with
+ * deploy/config/streamformer.properties (the tiny model, this broker), and deploy/examples/Requests.java, run as
+ * documented (`java -cp <the app's class path> Requests.java ... < requests.jsonl`), gets one answer per request:
+ * a result, or a dead letter for the request with no input ids; deploy/examples/DeadLetters.java lists that dead
+ * letter and replays its original bytes to the input topic.
+ */
+class ExampleClientIT {
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
+
+    @Test
+    void the_example_clients_get_an_answer_per_request_and_list_and_replay_dead_letters(@TempDir Path state)
+            throws Exception {
+        String in = "deploy-example-in";
+        String out = "deploy-example-out";
+        String dlq = "deploy-example-dlq";
+        KAFKA.kafka().createTopics(4, in, out, dlq);
+        Properties props = DeployFiles.properties(DeployFiles.read(DeployFiles.path("deploy/config/streamformer.properties")));
+        props.setProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        props.setProperty(StreamsConfig.APPLICATION_ID_CONFIG, "deploy-example");
+        props.setProperty(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        props.setProperty(MODEL_DIR, BundledModels.extract(BundledModels.TINY_MARIAN).toString());
+        props.setProperty(HTTP_PORT, "0");
+        props.setProperty(INPUT_TOPIC, in);
+        props.setProperty(OUTPUT_TOPIC, out);
+        props.setProperty(DLQ_TOPIC, dlq);
+        props.setProperty(SHUTDOWN_TIMEOUT_MS, "10000");
+
+        List<String> lines;
+        List<String> letters;
+        List<String> afterReplay;
+        try (StreamFormerApp app = StreamFormerApp.start(StreamFormerConfig.from(props, Map.of(), "example"))) {
+            lines = runExample("Requests.java", List.of("--bootstrap-servers", KAFKA.bootstrapServers(),
+                    "--input-topic", in, "--output-topic", out, "--dlq-topic", dlq, "--timeout", "90"),
+                    DeployFiles.path("deploy/examples/requests.jsonl"));
+            List<String> dlqArgs = List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--dlq-topic", dlq);
+            letters = runExample("DeadLetters.java", dlqArgs, null);
+            runExample("DeadLetters.java", concat(dlqArgs, "--replay", "--kind", "INVALID_INPUT"), null);
+            // the replayed bytes are judged again: a second dead letter, later
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            do {
+                afterReplay = runExample("DeadLetters.java", dlqArgs, null);
+            } while (afterReplay.size() < 2 && System.nanoTime() < deadline);
+        }
+        assertThat(letters).hasSize(1);
+        JsonNode letter = DeployFiles.JSON.readTree(letters.get(0));
+        assertThat(letter.path("kind").asText()).isEqualTo("INVALID_INPUT");
+        assertThat(letter.path("request_id").asText()).isEqualTo("example-5");
+        assertThat(afterReplay).hasSize(2);
+        assertThat(DeployFiles.JSON.readTree(afterReplay.get(1)).path("request_id").asText()).isEqualTo("example-5");
+        List<JsonNode> answers = new ArrayList<>();
+        for (String line : lines) {
+            answers.add(DeployFiles.JSON.readTree(line));
+        }
+        assertThat(answers).extracting(a -> a.path("request_id").asText())
+                .containsExactlyInAnyOrder("example-1", "example-2", "example-3", "example-4", "example-5");
+        for (JsonNode a : answers) {
+            if (a.path("request_id").asText().equals("example-5")) {
+                assertThat(a.path("dead_letter").asText()).isEqualTo("INVALID_INPUT");
+            } else {
+                assertThat(a.path("finish_reason").asText()).isIn("EOS", "LENGTH");
+                assertThat(a.path("sequence").size()).isGreaterThan(1);
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> common, String... more) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    /** Runs an example as the README says (java -cp CLASSPATH deploy/examples/FILE ...); its stdout lines. */
+    private static List<String> runExample(String file, List<String> args, Path stdin) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), DeployFiles.path("deploy/examples/" + file).toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectInput(stdin != null ? ProcessBuilder.Redirect.from(stdin.toFile()) : ProcessBuilder.Redirect.PIPE);
+        Process p = pb.start();
+        if (stdin == null) {
+            p.getOutputStream().close();
+        }
+        List<String> lines = new ArrayList<>();
+        for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                lines.add(line);
+            }
+        }
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(file + " exit code").isZero();
+        return lines;
+    }
+}
