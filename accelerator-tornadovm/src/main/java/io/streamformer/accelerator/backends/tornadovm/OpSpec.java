@@ -18,7 +18,8 @@ import java.util.Arrays;
 final class OpSpec {
 
     enum Kind {
-        EMBED(6), LINEAR(5), ADD_LAYER_NORM(6), ATTENTION(7), SCATTER_ROWS(4), GATHER_ROWS(4), COPY_RANGES(2);
+        EMBED(6), LINEAR(5), ADD_LAYER_NORM(6), ATTENTION(7), SCATTER_ROWS(4), GATHER_ROWS(4), COPY_RANGES(2),
+        ARGMAX_ROWS(7);
 
         /** Ints this kernel reads from params at its base offset. */
         final int paramCount;
@@ -72,6 +73,7 @@ final class OpSpec {
             case SCATTER_ROWS -> g.task(id, TornadoKernels::scatterRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
             case GATHER_ROWS -> g.task(id, TornadoKernels::gatherRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
             case COPY_RANGES -> g.task(id, TornadoKernels::copyRanges, ctx, a[s[0]], params, p);
+            case ARGMAX_ROWS -> g.task(id, TornadoKernels::argmaxRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
         }
     }
 
@@ -84,7 +86,7 @@ final class OpSpec {
                 w = new WorkerGrid1D((s[4] + local - 1) / local * local);
                 w.setLocalWork(local, 1, 1);
             }
-            case ADD_LAYER_NORM, ATTENTION -> {
+            case ADD_LAYER_NORM, ATTENTION, ARGMAX_ROWS -> {
                 w = new WorkerGrid1D(grids.reduceGroups() * TornadoKernels.REDUCE_LOCAL);
                 w.setLocalWork(TornadoKernels.REDUCE_LOCAL, 1, 1);
             }

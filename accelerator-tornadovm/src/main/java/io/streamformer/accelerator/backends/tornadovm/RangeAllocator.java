@@ -54,11 +54,14 @@ final class RangeAllocator {
         int need = aligned(size);
         int offset = -1;
         for (Map.Entry<Integer, Integer> e : free.entrySet()) {
-            if (e.getValue() >= need) {
-                offset = e.getKey();
-                free.remove(offset);
-                if (e.getValue() > need) {
-                    free.put(offset + need, e.getValue() - need);
+            int start = e.getKey();
+            int length = e.getValue();
+            if (length >= need) {
+                // (read before removing: TreeMap may reuse the removed entry object for its successor)
+                offset = start;
+                free.remove(start);
+                if (length > need) {
+                    free.put(start + need, length - need);
                 }
                 break;
             }
@@ -87,7 +90,8 @@ final class RangeAllocator {
         return any;
     }
 
-    private void release(int offset, int size) {
+    /** Returns a range (offset and aligned size as allocated) to the free list. */
+    void release(int offset, int size) {
         Map.Entry<Integer, Integer> before = free.floorEntry(offset);
         if (before != null && before.getKey() + before.getValue() == offset) {
             offset = before.getKey();

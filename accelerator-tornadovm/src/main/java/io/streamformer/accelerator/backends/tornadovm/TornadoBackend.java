@@ -503,6 +503,43 @@ public final class TornadoBackend implements Backend {
     }
 
     @Override
+    public boolean supportsArgmax() {
+        return true;
+    }
+
+    @Override
+    public void argmaxRows(FloatTensor logits, int rows, int vocab, IntTensor banStart, IntTensor banCount,
+                           IntTensor bans, IntTensor forced, FloatTensor out) {
+        Ints start = ints(banStart);
+        Ints count = ints(banCount);
+        Ints banned = ints(bans);
+        Ints force = ints(forced);
+        prepare();
+        checkRows(rows, start, count, force);
+        checkFloats(logits, rows, vocab);
+        checkFloats(out, rows, 3);
+        MemorySegment host = ints.getSegment();
+        for (int r = 0; r < rows; r++) {
+            int s = host.getAtIndex(ValueLayout.JAVA_INT, start.offset + r);
+            int c = host.getAtIndex(ValueLayout.JAVA_INT, count.offset + r);
+            int f = host.getAtIndex(ValueLayout.JAVA_INT, force.offset + r);
+            if (s < 0 || c < 0 || s + c > banned.size || f >= vocab) {
+                throw new IllegalArgumentException("argmax row " + r + ": bans [" + s + ", " + (s + c)
+                        + ") or forced token " + f + " out of range");
+            }
+            for (int b = s; b < s + c; b++) {
+                int id = host.getAtIndex(ValueLayout.JAVA_INT, banned.offset + b);
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("banned token " + id + " outside [0, " + vocab + ")");
+                }
+            }
+        }
+        record(new OpSpec(OpSpec.Kind.ARGMAX_ROWS, slot(logits), slot(out), vocab),
+                new int[]{rows, offset(logits), start.offset, count.offset, banned.offset, force.offset, offset(out)},
+                null, new Object[]{logits, banStart, banCount, bans, forced, out}, start, count, banned, force);
+    }
+
+    @Override
     public void copyRows(FloatTensor buffer, int from, int to, int count, int width) {
         ArenaTensor b = arena(buffer);
         if (count == 0 || from == to) {

@@ -4,7 +4,7 @@ import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.IntTensor;
 import io.streamformer.accelerator.backends.Matrix;
-import io.streamformer.accelerator.backends.jvm.JvmBackend;
+import io.streamformer.accelerator.backends.jvm.ArgmaxJvmBackend;
 import io.streamformer.accelerator.kernels.Activation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,9 +31,9 @@ class TornadoKernelsTest {
         open.forEach(Backend::close);
     }
 
-    /** The same calls on both backends. */
+    /** The same calls on both backends (the JVM one with the host version of the optional argmax op). */
     private final class Pair {
-        final JvmBackend jvm = new JvmBackend(2);
+        final Backend jvm = new ArgmaxJvmBackend(2);
         final TornadoBackend tvm;
 
         Pair(String layout) {
@@ -224,6 +224,59 @@ class TornadoKernelsTest {
         both(p, i -> p.of(i).gatherRows(buffer.of(i), from.of(i), rows, width, gathered.of(i)));
         assertClose(p, buffer, bufferRows * width, 0, "buffer after scatter and copies");
         assertClose(p, gathered, rows * width, 0, "gathered rows");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 96, 1000})
+    void greedyChoiceMatchesTheJvm(int vocab) {
+        Pair p = new Pair("rowmajor");
+        int rows = 6;
+        float[] values = randoms(rows * vocab, 8f);
+        // row 1: a tie for the maximum (the first index wins); row 2: its maximum is banned; row 3: all banned;
+        // row 4: forced
+        values[vocab + vocab / 2] = 100f;
+        values[vocab + vocab - 1] = 100f;
+        int top2 = 0;
+        for (int i = 1; i < vocab; i++) {
+            if (values[2 * vocab + i] > values[2 * vocab + top2]) {
+                top2 = i;
+            }
+        }
+        F logits = upload(p, values);
+        int[][] banned = {{}, {0}, {top2, (top2 + 1) % vocab}, java.util.stream.IntStream.range(0, vocab).toArray(),
+                {vocab - 1}, {}};
+        int[] forced = {-1, -1, -1, -1, vocab / 3, -1};
+        int[] start = new int[rows];
+        int[] count = new int[rows];
+        List<Integer> flat = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            start[r] = flat.size();
+            count[r] = banned[r].length;
+            for (int id : banned[r]) {
+                flat.add(id);
+            }
+        }
+        I startT = ints(p, start);
+        I countT = ints(p, count);
+        I bansT = ints(p, flat.stream().mapToInt(Integer::intValue).toArray());
+        I forcedT = ints(p, forced);
+        F out = allocate(p, 3 * rows);
+        // the logits must be an arena tensor, as in the model: gather them there first
+        F arena = allocate(p, rows * vocab);
+        I identity = ints(p, java.util.stream.IntStream.range(0, rows).toArray());
+        both(p, i -> p.of(i).gatherRows(logits.of(i), identity.of(i), rows, vocab, arena.of(i)));
+        both(p, i -> p.of(i).argmaxRows(arena.of(i), rows, vocab, startT.of(i), countT.of(i), bansT.of(i),
+                forcedT.of(i), out.of(i)));
+        float[] expected = new float[3 * rows];
+        float[] actual = new float[3 * rows];
+        p.jvm.read(out.of(0), 0, expected, 0, 3 * rows);
+        p.tvm.read(out.of(1), 0, actual, 0, 3 * rows);
+        for (int r = 0; r < rows; r++) {
+            assertThat(actual[3 * r]).as("token of row %d", r).isEqualTo(expected[3 * r]);
+            assertThat((double) actual[3 * r + 1]).as("log-sum-exp of row %d", r)
+                    .isCloseTo(expected[3 * r + 1], org.assertj.core.data.Offset.offset(1e-5 * Math.abs(expected[3 * r + 1]) + 1e-6));
+            assertThat(actual[3 * r + 2]).as("chosen logit of row %d", r).isEqualTo(expected[3 * r + 2]);
+        }
     }
 
     @org.junit.jupiter.api.Test
