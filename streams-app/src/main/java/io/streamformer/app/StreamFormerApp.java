@@ -45,17 +45,20 @@ public final class StreamFormerApp implements AutoCloseable {
     private final Engine engine;
     private final InferenceService inference;
     private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
     private final OpsServer ops;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
     private StreamFormerApp(StreamFormerConfig config, PrometheusMeterRegistry registry, Engine engine,
-                            InferenceService inference, KafkaStreams streams, OpsServer ops) {
+                            InferenceService inference, KafkaStreams streams, KafkaStreamsMetrics streamsMetrics,
+                            OpsServer ops) {
         this.config = config;
         this.registry = registry;
         this.engine = engine;
         this.inference = inference;
         this.streams = streams;
+        this.streamsMetrics = streamsMetrics;
         this.ops = ops;
     }
 
@@ -69,6 +72,7 @@ public final class StreamFormerApp implements AutoCloseable {
         Engine engine = loadEngine(config);
         InferenceService inference = null;
         KafkaStreams streams = null;
+        KafkaStreamsMetrics streamsMetrics = null;
         try {
             inference = InferenceService.start(engine, config.modelId(), limits(config),
                     config.getLong(DEBUG_STEP_DELAY_MS), registry);
@@ -82,13 +86,14 @@ public final class StreamFormerApp implements AutoCloseable {
                     .intakeMaxBlock(Duration.ofMillis(config.getLong(INTAKE_MAX_BLOCK_MS)))
                     .build();
             streams = new KafkaStreams(topology, config.streamsProperties());
-            new KafkaStreamsMetrics(streams).bindTo(registry);
+            streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(registry);
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("A stream thread failed; shutting this instance down", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             OpsServer ops = startOps(config, registry, inference, streams);
-            StreamFormerApp app = new StreamFormerApp(config, registry, engine, inference, streams, ops);
+            StreamFormerApp app = new StreamFormerApp(config, registry, engine, inference, streams, streamsMetrics, ops);
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams: {} -> {}", before, now);
                 if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -101,6 +106,9 @@ public final class StreamFormerApp implements AutoCloseable {
                     config.outputTopic(), config.deadLetterTopic());
             return app;
         } catch (RuntimeException e) {
+            if (streamsMetrics != null) {
+                streamsMetrics.close();
+            }
             if (streams != null) {
                 streams.close(Duration.ZERO);
             }
@@ -227,6 +235,7 @@ public final class StreamFormerApp implements AutoCloseable {
         if (!clean) {
             LOG.warn("Kafka Streams did not close within {} ms", config.getLong(SHUTDOWN_TIMEOUT_MS));
         }
+        streamsMetrics.close();
         inference.close();
         engine.close();
         if (ops != null) {
