@@ -88,17 +88,23 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         this.store = context.getStateStore(storeName);
         this.mailbox = new TaskMailbox("task " + context.taskId());
         int unfinished = 0;
+        int started = 0;
+        int maxStep = 0;
         try (KeyValueIterator<String, DecodeState> it = store.all()) {
             if (it.hasNext()) {
                 backlogFrom = it.peekNextKey();
             }
-            for (; it.hasNext(); it.next()) {
+            while (it.hasNext()) {
+                int step = it.next().value.getStep();
                 unfinished++;
+                started += step > 0 ? 1 : 0;
+                maxStep = Math.max(maxStep, step);
             }
         }
         if (unfinished > 0) {
-            LOG.info("Task {}: {} unfinished requests in the {} store; handing them to the engine again",
-                    context.taskId(), unfinished, storeName);
+            LOG.info("Task {}: {} unfinished requests in the {} store ({} resume from their stored tokens, up to"
+                    + " step {}); handing them to the engine again", context.taskId(), unfinished, storeName, started,
+                    maxStep);
         }
         context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, ignored -> punctuate());
     }
@@ -212,8 +218,7 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
             if (state.getModelId().equals(inference.modelId())) {
                 resumeFrom = DecodeStates.snapshot(state);
                 state.setResumedFromStep(state.getStep());
-                LOG.info("Request {} resumes from step {} ({} tokens already generated)",
-                        state.getRequest().getRequestId(), state.getStep(), state.getStep());
+                LOG.debug("Request {} resumes from step {}", state.getRequest().getRequestId(), state.getStep());
             } else {
                 LOG.warn("Request {} was started with model {}, this is {}: starting it afresh",
                         state.getRequest().getRequestId(), state.getModelId(), inference.modelId());
