@@ -40,7 +40,12 @@ public final class TestKafka implements AutoCloseable {
     private static TestKafka start() {
         String choice = System.getProperty("streamformer.test.kafka", "auto");
         if (!choice.equals("embedded") && dockerAvailable()) {
-            KafkaContainer container = new KafkaContainer(IMAGE);
+            // one broker: exactly-once needs the transaction log with one replica
+            KafkaContainer container = new KafkaContainer(IMAGE)
+                    .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+                    .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                    .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                    .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
             container.start();
             LOG.info("Integration tests use a Kafka container ({}) at {}", IMAGE, container.getBootstrapServers());
             return new TestKafka(container.getBootstrapServers(), container::stop);
