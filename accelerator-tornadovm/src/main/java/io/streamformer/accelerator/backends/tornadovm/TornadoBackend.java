@@ -15,6 +15,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -70,6 +71,8 @@ public final class TornadoBackend implements Backend {
     public static final String LAYOUT_PROPERTY = "streamformer.tornadovm.weightLayout";
     /** When "true", plan rebuilds and their reasons are logged to stderr. */
     public static final String VERBOSE_PROPERTY = "streamformer.tornadovm.verbose";
+    /** When "true", TornadoVM's profiler runs and a summary (kernel vs transfer vs host time) is logged on close. */
+    public static final String PROFILE_PROPERTY = "streamformer.tornadovm.profile";
 
     // ------------------------------------------------------------------------------------------ handles
 
@@ -158,6 +161,16 @@ public final class TornadoBackend implements Backend {
     private final OpSpec.Grids grids;
     private final int maxArrayElements;
     private final boolean verbose;
+    private final boolean profile;
+    private long profiledWallNanos;
+    private long profiledKernelNanos;
+    private long profiledTransferNanos;
+    private long profiledBytesIn;
+    private long profiledBytesOut;
+    private long profiledReadNanos;
+    private long profiledExecutions;
+    private final Set<String> firstRuns = new java.util.HashSet<>();
+    private long reads;
 
     private final List<FloatArray> chunks = new ArrayList<>();
     private final List<Object> stagedWeights = new ArrayList<>();
@@ -194,6 +207,7 @@ public final class TornadoBackend implements Backend {
         long limit = maxAlloc > 0 ? maxAlloc / Float.BYTES - 64 : Integer.MAX_VALUE - 64;
         this.maxArrayElements = (int) Math.min(Math.min(limit, 256L << 20), Integer.MAX_VALUE - 64);
         this.verbose = Boolean.getBoolean(VERBOSE_PROPERTY);
+        this.profile = Boolean.getBoolean(PROFILE_PROPERTY);
         long arenaMiB = Long.getLong(ARENA_PROPERTY, 16);
         int arenaElements = (int) Math.min(maxArrayElements, Math.max(1, arenaMiB) << 18);
         this.arena = new FloatArray(arenaElements);
@@ -401,7 +415,11 @@ public final class TornadoBackend implements Backend {
         int from = t.offset + srcOffset;
         if (deviceAhead) {
             // A partial device-to-host copy of the arena: the sync point of a step.
+            long start = System.nanoTime();
             lastResult.transferToHost(new DataRange(arena).withOffset(from).withSize(count));
+            profiledReadNanos += System.nanoTime() - start;
+            profiledBytesOut += 4L * count;
+            reads++;
         }
         MemorySegment.copy(arena.getSegment(), ValueLayout.JAVA_FLOAT, (long) from * Float.BYTES, dst, dstOffset, count);
     }
@@ -610,6 +628,14 @@ public final class TornadoBackend implements Backend {
         pending.clear();
         pendingInts.clear();
         closePlan();
+        if (profile && profiledExecutions > 0) {
+            long executions = profiledExecutions;
+            System.err.printf("tornadovm: %s; per graph execution: %.3f ms wall, %.3f ms in kernels, %.3f ms in"
+                            + " transfers, %.1f KB in; per read: %.3f ms, %.1f KB out%n", statistics(),
+                    profiledWallNanos / 1e6 / executions, profiledKernelNanos / 1e6 / executions,
+                    profiledTransferNanos / 1e6 / executions, profiledBytesIn / 1e3 / executions,
+                    profiledReadNanos / 1e6 / Math.max(1, reads), profiledBytesOut / 1e3 / Math.max(1, reads));
+        }
     }
 
     // ------------------------------------------------------------------------------------------ recording
@@ -728,9 +754,20 @@ public final class TornadoBackend implements Backend {
         pending.clear();
         pendingInts.clear();
         ensurePlan();
+        long start = System.nanoTime();
         lastResult = plan.withGraph(1 + index).execute();
         deviceAhead = true;
         executions++;
+        if (profile && !firstRuns.add(planGeneration + ":" + index)) {
+            // (first executions per plan left out: they include TornadoVM's remaining set-up work)
+            var p = lastResult.getProfilerResult();
+            profiledExecutions++;
+            profiledWallNanos += System.nanoTime() - start;
+            profiledKernelNanos += p.getDeviceKernelTime();
+            profiledTransferNanos += p.getDataTransfersTime();
+            profiledBytesIn += p.getTotalBytesCopyIn();
+            profiledBytesOut += p.getTotalBytesCopyOut();
+        }
     }
 
     private static String summary(List<OpSpec> key) {
@@ -794,6 +831,9 @@ public final class TornadoBackend implements Backend {
         }
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withDevice(device).withGridScheduler(scheduler);
+        if (profile) {
+            plan.withProfiler(ProfilerMode.SILENT);
+        }
         // Compile every graph now rather than on its first execution, which may be inside a timed run.
         plan.withPreCompilation();
         long compiled = System.nanoTime();
