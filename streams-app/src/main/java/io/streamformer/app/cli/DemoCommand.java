@@ -61,7 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         if (!verbose) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.streamformer")).setLevel(Level.WARN);
+            // the demo's own lines tell the story; the app's and Kafka's logs are there with --verbose
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.streamformer")).setLevel(Level.ERROR);
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka")).setLevel(Level.ERROR);
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("kafka")).setLevel(Level.ERROR);
         }
         long start = System.nanoTime();
         Path modelDir = modelDirectory();
