@@ -30,13 +30,12 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StreamFormerConfig cfg;
+        StreamFormerApp app;
         try {
-            cfg = StreamFormerConfig.load(config, System.getenv());
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            app = StreamFormerApp.start(StreamFormerConfig.load(config, System.getenv()));
+        } catch (ConfigException e) { // ours, or Kafka Streams' own validation of its settings
+            throw new IllegalArgumentException(config + ": " + e.getMessage(), e);
         }
-        StreamFormerApp app = StreamFormerApp.start(cfg);
         // SIGTERM and Ctrl-C run this hook: a graceful close
         Thread hook = new Thread(app::close, "streamformer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

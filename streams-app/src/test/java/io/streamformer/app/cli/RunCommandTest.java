@@ -26,7 +26,7 @@ class RunCommandTest {
     @Test
     void aMissingConfigurationFileIsReportedInOneLine() {
         assertThat(runExpectingError("run", "--config", "/no/such/app.properties"))
-                .contains("streamformer: cannot read the configuration file /no/such/app.properties");
+                .contains("cannot read the configuration file /no/such/app.properties");
     }
 
     @Test
@@ -36,5 +36,14 @@ class RunCommandTest {
                 + "streamformer.batch.max.request=4\n");
         assertThat(runExpectingError("run", "--config", file.toString()))
                 .contains(file + ": unknown key streamformer.batch.max.request");
+    }
+
+    @Test
+    void kafkaStreamsOwnValidationIsReportedWithTheFileName() throws Exception {
+        Path file = Files.createTempFile("app-", ".properties");
+        Files.writeString(file, "bootstrap.servers=localhost:9092\napplication.id=x\nprocessing.guarantee=twice\n"
+                + "streamformer.model.dir=" + io.streamformer.app.testing.TinyModel.dir() + "\nstreamformer.http.port=-1\n");
+        assertThat(runExpectingError("run", "--config", file.toString()))
+                .contains(file.toString()).contains("processing.guarantee");
     }
 }
