@@ -19,7 +19,7 @@ import java.util.Map;
  * then the Avro binary body. Implemented with Apicurio Registry's Kafka serdes, whose defaults (no headers,
  * 4-byte content id) are exactly this format; with Apicurio Registry the id is the content id that its
  * Confluent-compatible API ({@code /apis/ccompat/v7}) serves as the schema id. The writer registers its
- * schema under {@code <topic>-value} (the topic name strategy).
+ * schema, whole, under {@code <topic>-value} (the topic name strategy).
  */
 public final class RegistrySerde<T extends SpecificRecord> implements Serde<T> {
     public static final byte MAGIC_BYTE = 0;
@@ -44,20 +44,23 @@ public final class RegistrySerde<T extends SpecificRecord> implements Serde<T> {
     public static <T extends SpecificRecord> RegistrySerde<T> of(Class<T> type, String url, Map<String, ?> extra) {
         Map<String, Object> config = new HashMap<>();
         config.put(SchemaResolverConfig.REGISTRY_URL, url);
-        config.put(SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, true);
-        config.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
-        config.putAll(extra);
-        return new RegistrySerde<>(type, null, config);
+        return new RegistrySerde<>(type, null, withDefaults(config, extra));
     }
 
     /** A value serde over a registry client of your own (Apicurio's {@link RegistryClientFacade}). */
     public static <T extends SpecificRecord> RegistrySerde<T> of(Class<T> type, RegistryClientFacade client,
                                                                Map<String, ?> extra) {
-        Map<String, Object> config = new HashMap<>();
+        return new RegistrySerde<>(type, client, withDefaults(new HashMap<>(), extra));
+    }
+
+    private static Map<String, Object> withDefaults(Map<String, Object> config, Map<String, ?> extra) {
         config.put(SchemaResolverConfig.AUTO_REGISTER_ARTIFACT, true);
         config.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+        // register each schema whole (enums and nested records inline), as Confluent's serializers do, rather
+        // than as Apicurio artifact references: the id in a record then names one self-contained schema
+        config.put(SchemaResolverConfig.DEREFERENCE_SCHEMA, true);
         config.putAll(extra);
-        return new RegistrySerde<>(type, client, config);
+        return config;
     }
 
     @Override

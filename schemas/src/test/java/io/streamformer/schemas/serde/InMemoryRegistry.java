@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * that Apicurio's real serdes (schema resolution, id handling, Avro encoding) produce the real wire format.
  * Ids are assigned 1, 2, 3, ... like a fresh registry; a missing id answers 404 like the real client.
  */
-final class InMemoryRegistry implements RegistryClientFacade {
-    record Version(long id, String groupId, String artifactId, String schema) {
+public final class InMemoryRegistry implements RegistryClientFacade {
+    public record Version(long id, String groupId, String artifactId, String schema) {
     }
 
     final Map<Long, Version> byId = new ConcurrentHashMap<>();

@@ -1,12 +1,15 @@
 package io.streamformer.schemas.serde;
 
+import io.streamformer.schemas.FinishReason;
 import io.streamformer.schemas.InferenceRequest;
+import io.streamformer.schemas.InferenceResult;
 import org.apache.avro.Schema;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -68,5 +71,20 @@ class RegistryWireFormatTest {
                 .isInstanceOfSatisfying(AvroDecodingException.class,
                         e -> assertThat(e.kind()).isEqualTo(AvroDecodingException.Kind.UNDECODABLE))
                 .hasMessageContaining("not the Schema Registry wire format");
+    }
+
+    @Test
+    void schemasWithEnumsAreRegisteredWholeAndRoundTrip() {
+        RegistrySerde<InferenceResult> results = RegistrySerde.of(InferenceResult.class, registry, NO_RETRIES);
+        InferenceResult result = InferenceResult.newBuilder().setRequestId("r-1").setInputIds(List.of(5, 0))
+                .setSequence(List.of(95, 7, 0)).setFinishReason(FinishReason.EOS).setScore(-0.5).setModelId("m")
+                .setEnqueuedAt(Instant.ofEpochMilli(1000)).setFinishedAt(Instant.ofEpochMilli(2000)).build();
+
+        byte[] bytes = results.serializer().serialize("results", result);
+
+        String registered = registry.byId.get((long) ByteBuffer.wrap(bytes, 1, 4).getInt()).schema();
+        assertThat(new Schema.Parser().parse(registered)).as("self-contained").isEqualTo(InferenceResult.getClassSchema());
+        assertThat(RegistrySerde.of(InferenceResult.class, registry, NO_RETRIES).deserializer()
+                .deserialize("results", bytes)).isEqualTo(result);
     }
 }

@@ -13,7 +13,11 @@ import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.DecodeStatus;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
+import io.streamformer.schemas.DeadLetterKind;
+import io.streamformer.schemas.serde.InMemoryRegistry;
+import io.streamformer.schemas.serde.RegistrySerde;
 import io.streamformer.schemas.serde.SingleObjectSerde;
+import io.streamformer.schemas.serde.StreamFormerSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -48,6 +52,7 @@ class InferenceTopologyTest {
     private TestInputTopic<byte[], byte[]> input;
     private TestOutputTopic<String, InferenceResult> output;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
+    private StreamFormerSerdes serdes;
 
     @BeforeAll
     static void loadModel() {
@@ -60,9 +65,15 @@ class InferenceTopologyTest {
     }
 
     private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock) {
+        start(limits, stepDelayMs, intakeMaxBlock, StreamFormerSerdes.singleObject());
+    }
+
+    private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock, StreamFormerSerdes serdes) {
+        this.serdes = serdes;
         inference = InferenceService.start(engine, "tiny-marian", limits, stepDelayMs, new SimpleMeterRegistry());
         Topology topology = StreamFormerTopology.builder(inference)
                 .inputTopic("in").outputTopic("out").deadLetterTopic("dlq")
+                .serdes(serdes)
                 .emitInterval(Duration.ofMillis(10))
                 .checkpointInterval(Duration.ZERO)
                 .intakeMaxBlock(intakeMaxBlock)
@@ -73,10 +84,9 @@ class InferenceTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, TestApps.tempDir("topology-test-").toString());
         driver = new TopologyTestDriver(topology, props);
         input = driver.createInputTopic("in", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        output = driver.createOutputTopic("out", Serdes.String().deserializer(),
-                SingleObjectSerde.of(InferenceResult.class));
+        output = driver.createOutputTopic("out", Serdes.String().deserializer(), serdes.results().deserializer());
         deadLetters = driver.createOutputTopic("dlq", Serdes.ByteArray().deserializer(),
-                SingleObjectSerde.of(DeadLetter.class));
+                serdes.deadLetters().deserializer());
     }
 
     private static SchedulerLimits limits(int batch, int queue) {
@@ -94,7 +104,7 @@ class InferenceTopologyTest {
     }
 
     private void send(InferenceRequest r) {
-        input.pipeInput(r.getRequestId().getBytes(), REQUESTS.serialize("in", r));
+        input.pipeInput(r.getRequestId().getBytes(), serdes.requests().serializer().serialize("in", r));
     }
 
     /** Advances the wall clock (punctuators) until {@code done}, with a real-time limit. */
@@ -218,4 +228,27 @@ class InferenceTopologyTest {
         assertThat(inference.inFlight()).isZero();
     }
 
+    @Test
+    void inTheSchemaRegistryFormatResultsAndDeadLettersWorkTheSame() throws Exception {
+        InMemoryRegistry registry = new InMemoryRegistry();
+        Map<String, Object> noRetries = Map.of("apicurio.registry.retry-count", 0);
+        start(limits(4, 4), 0, Duration.ofMillis(100), new StreamFormerSerdes(
+                RegistrySerde.of(InferenceRequest.class, registry, noRetries),
+                RegistrySerde.of(InferenceResult.class, registry, noRetries),
+                RegistrySerde.of(DeadLetter.class, registry, noRetries)));
+        InferenceRequest good = TinyModel.request("good", 5, 6, 7, 0).setMaxNewTokens(6).build();
+        byte[] unknownId = serdes.requests().serializer().serialize("in", good).clone();
+        unknownId[4] = 99;
+
+        send(good);
+        input.pipeInput("single-object".getBytes(), REQUESTS.serialize("in", good));
+        input.pipeInput("unknown-id".getBytes(), unknownId);
+
+        assertSameAsEngine(good, collect(1).get("good"));
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).extracting(DeadLetter::getKind)
+                .containsExactly(DeadLetterKind.UNDECODABLE, DeadLetterKind.UNKNOWN_SCHEMA);
+        assertThat(letters.get(0).getReason()).contains("not the Schema Registry wire format");
+        assertThat(letters.get(1).getReason()).contains("schema id 99 is unknown to the registry");
+    }
 }
