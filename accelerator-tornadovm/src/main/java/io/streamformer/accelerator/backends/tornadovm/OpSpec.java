@@ -18,16 +18,12 @@ import java.util.Arrays;
 final class OpSpec {
 
     enum Kind {
-        EMBED(6), LINEAR(5), ADD_LAYER_NORM(6), ATTENTION(7), SCATTER_ROWS(4), GATHER_ROWS(4), COPY_RANGES(2),
-        ARGMAX_ROWS(7);
-
-        /** Ints this kernel reads from params at its base offset. */
-        final int paramCount;
-
-        Kind(int paramCount) {
-            this.paramCount = paramCount;
-        }
+        EMBED, LINEAR, ADD_LAYER_NORM, ATTENTION, SCATTER_ROWS, GATHER_ROWS, COPY_RANGES, ARGMAX_ROWS
     }
+
+    /** Index in {@link #s} of the number of fused calls ("parts") of LINEAR and SCATTER_ROWS. */
+    static final int LINEAR_PARTS = 10;
+    static final int SCATTER_PARTS = 3;
 
     /** Grid shapes of the device, fixed for a backend. */
     record Grids(int linearLocal, int reduceGroups, int elementGroups, int elementLocal) {
@@ -42,6 +38,25 @@ final class OpSpec {
         this.kind = kind;
         this.s = s;
         this.hash = 31 * kind.hashCode() + Arrays.hashCode(s);
+    }
+
+    /** Ints this call reads from params at its base offset. */
+    int paramCount() {
+        return switch (kind) {
+            case EMBED, ADD_LAYER_NORM -> 6;
+            case LINEAR -> 2 + 3 * s[LINEAR_PARTS];
+            case ATTENTION, ARGMAX_ROWS -> 7;
+            case SCATTER_ROWS -> 2 + 2 * s[SCATTER_PARTS];
+            case GATHER_ROWS -> 4;
+            case COPY_RANGES -> 2;
+        };
+    }
+
+    /** This spec with one more fused part (LINEAR, SCATTER_ROWS). */
+    OpSpec withOneMorePart() {
+        int[] t = s.clone();
+        t[kind == Kind.LINEAR ? LINEAR_PARTS : SCATTER_PARTS]++;
+        return new OpSpec(kind, t);
     }
 
     @Override
@@ -65,12 +80,13 @@ final class OpSpec {
             case EMBED -> g.task(id, TornadoKernels::embed, ctx, a[s[0]], a[s[1]], a[s[2]], ints, params, p,
                     s[3], s[4], s[5], Float.intBitsToFloat(s[6]));
             case LINEAR -> g.task(id, TornadoKernels::linear, ctx, a[s[0]], a[s[1]], a[s[2]], a[s[3]], params, p,
-                    s[4], s[5], s[6], s[7], s[8], s[9]);
+                    s[4], s[5], s[6], s[7], s[8], s[9], s[10]);
             case ADD_LAYER_NORM -> g.task(id, TornadoKernels::addLayerNorm, ctx, a[s[0]], a[s[1]], a[s[2]], a[s[3]],
                     a[s[4]], params, p, s[5], Float.intBitsToFloat(s[6]));
             case ATTENTION -> g.task(id, TornadoKernels::attention, ctx, a[s[0]], a[s[1]], a[s[2]], a[s[3]], ints,
                     params, p, s[4], s[5]);
-            case SCATTER_ROWS -> g.task(id, TornadoKernels::scatterRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
+            case SCATTER_ROWS -> g.task(id, TornadoKernels::scatterRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2],
+                    s[3]);
             case GATHER_ROWS -> g.task(id, TornadoKernels::gatherRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
             case COPY_RANGES -> g.task(id, TornadoKernels::copyRanges, ctx, a[s[0]], params, p);
             case ARGMAX_ROWS -> g.task(id, TornadoKernels::argmaxRows, ctx, a[s[0]], a[s[1]], ints, params, p, s[2]);
@@ -83,7 +99,8 @@ final class OpSpec {
         switch (kind) {
             case LINEAR -> {
                 int local = grids.linearLocal();
-                w = new WorkerGrid1D((s[4] + local - 1) / local * local);
+                int outputs = s[LINEAR_PARTS] * s[4];
+                w = new WorkerGrid1D((outputs + local - 1) / local * local);
                 w.setLocalWork(local, 1, 1);
             }
             case ADD_LAYER_NORM, ATTENTION, ARGMAX_ROWS -> {

@@ -24,6 +24,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -275,6 +276,11 @@ public final class TornadoBackend implements Backend {
         return segments.size() + " segment graphs, " + rebuilds + " plan builds, " + executions + " executions";
     }
 
+    /** Kernel calls recorded and not yet run (fused calls count once). */
+    int pendingCalls() {
+        return pending.size();
+    }
+
     int segmentCount() {
         return segments.size();
     }
@@ -449,10 +455,67 @@ public final class TornadoBackend implements Backend {
         checkFloats(x, rows, m.cols);
         checkFloats(out, rows, m.rows);
         FloatTensor b = bias == null ? x : bias;
-        record(new OpSpec(OpSpec.Kind.LINEAR, slot(x), slot(m), slot(b), slot(out), m.rows, m.cols, rowStride(m),
-                        colStride(m), activation(act), bias == null ? 0 : 1),
-                new int[]{rows, offset(x), m.offset, bias == null ? 0 : offset(bias), offset(out)},
-                null, new Object[]{x, w, bias, out});
+        OpSpec spec = new OpSpec(OpSpec.Kind.LINEAR, slot(x), slot(m), slot(b), slot(out), m.rows, m.cols, rowStride(m),
+                colStride(m), activation(act), bias == null ? 0 : 1, 1);
+        int[] part = {m.offset, bias == null ? 0 : offset(bias), offset(out)};
+        Object[] operands = {w, bias, out};
+        if (!fused(spec, OpSpec.LINEAR_PARTS, rows, offset(x), x, part, operands, bias, out)) {
+            record(spec, concat(new int[]{rows, offset(x)}, part), null, concat(new Object[]{x}, operands));
+        }
+    }
+
+    /**
+     * Fuses a LINEAR or SCATTER_ROWS call into the previous recorded call when that has the same shape and reads
+     * the same input (x, resp. row indices) for the same rows, and the new part's tensors overlap none of the
+     * previous call's: the Q/K/V projections, the K/V cache writes. One launch instead of two or three.
+     */
+    private boolean fused(OpSpec spec, int partsIndex, int rows, int sharedOffset, Object sharedInput, int[] part,
+                          Object[] operands, FloatTensor... tensors) {
+        Pending last = pending.isEmpty() ? null : pending.getLast();
+        if (rows == 0 || last == null || last.spec().kind != spec.kind || last.spec().s[partsIndex] >= 3
+                || last.params()[0] != rows || last.params()[1] != sharedOffset) {
+            return false;
+        }
+        int[] shape = last.spec().s.clone();
+        shape[partsIndex] = 1;
+        if (!Arrays.equals(shape, spec.s)) {
+            return false;
+        }
+        for (FloatTensor t : tensors) {
+            if (t == null) {
+                continue;
+            }
+            if (sharedInput instanceof FloatTensor in && overlaps(in, t)) {
+                return false;
+            }
+            for (Object o : last.operands()) {
+                if (o instanceof FloatTensor f && o != sharedInput && overlaps(f, t)) {
+                    return false;
+                }
+            }
+        }
+        pending.set(pending.size() - 1, new Pending(last.spec().withOneMorePart(), concat(last.params(), part), null,
+                concat(last.operands(), operands)));
+        return true;
+    }
+
+    private boolean overlaps(FloatTensor a, FloatTensor b) {
+        if (slot(a) != slot(b)) {
+            return false;
+        }
+        return overlaps(offset(a), a.size(), offset(b), b.size());
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static Object[] concat(Object[] a, Object[] b) {
+        Object[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Override
@@ -505,8 +568,12 @@ public final class TornadoBackend implements Backend {
         checkRows(rows, idx);
         checkFloats(src, rows, width);
         checkIndices(idx, rows, dst.size() / Math.max(1, width));
-        record(new OpSpec(OpSpec.Kind.SCATTER_ROWS, slot(src), slot(dst), width),
-                new int[]{rows, offset(src), idx.offset, offset(dst)}, null, new Object[]{src, dstRows, dst}, idx);
+        OpSpec spec = new OpSpec(OpSpec.Kind.SCATTER_ROWS, slot(src), slot(dst), width, 1);
+        int[] part = {offset(src), offset(dst)};
+        Object[] operands = {src, dst};
+        if (!fused(spec, OpSpec.SCATTER_PARTS, rows, idx.offset, dstRows, part, operands, src, dst)) {
+            record(spec, concat(new int[]{rows, idx.offset}, part), null, concat(new Object[]{dstRows}, operands), idx);
+        }
     }
 
     @Override
@@ -718,7 +785,7 @@ public final class TornadoBackend implements Backend {
         int variable = 0;
         for (Pending p : pending) {
             key.add(p.spec());
-            fixed += p.spec().kind.paramCount;
+            fixed += p.spec().paramCount();
             if (p.ranges() != null) {
                 variable += 3 * p.ranges().size();
             }
@@ -749,7 +816,7 @@ public final class TornadoBackend implements Backend {
                 }
             }
             MemorySegment.copy(values, 0, ps, ValueLayout.JAVA_INT, (long) base * Integer.BYTES, values.length);
-            base += p.spec().kind.paramCount;
+            base += p.spec().paramCount();
         }
         pending.clear();
         pendingInts.clear();
@@ -824,7 +891,7 @@ public final class TornadoBackend implements Backend {
                 OpSpec spec = specs.get(i);
                 spec.addTask(g, "t" + i, a, ints, params, p, context);
                 scheduler.addWorkerGrid(name + ".t" + i, spec.grid(grids));
-                p += spec.kind.paramCount;
+                p += spec.paramCount();
             }
             g.persistOnDevice(all);
             graphs.add(g.snapshot());

@@ -80,23 +80,27 @@ public final class TornadoKernels {
 
     /**
      * out[r, c] = act(sum_i x[r, i] * W[c, i] + bias[c]) for rows r &lt; params[p], one work-item per output
-     * feature c, four input rows at a time. W[c, i] is at {@code wOff + c * rowStride + i * colStride}: row-major
+     * feature c, four input rows at a time; {@code parts} such products of the same input (the query, key and
+     * value projections) in one launch. W[c, i] is at {@code wOff + c * rowStride + i * colStride}: row-major
      * [n][k] (strides k, 1; a work-item streams a contiguous row: cache friendly on a CPU device) or transposed
      * [k][n] (strides 1, n; adjacent work-items read adjacent addresses: coalesced on a GPU).
-     * params: rows, xOff, wOff, biasOff, outOff.
+     * params: rows, xOff, then per part wOff, biasOff, outOff.
      */
     public static void linear(KernelContext ctx, FloatArray x, FloatArray w, FloatArray bias, FloatArray out,
                               IntArray params, int p, int n, int k, int rowStride, int colStride, int act,
-                              int hasBias) {
-        int c = ctx.globalIdx;
-        if (c < n) {
+                              int hasBias, int parts) {
+        int g = ctx.globalIdx;
+        if (g < parts * n) {
+            int part = g / n;
+            int c = g - part * n;
+            int q = p + 2 + 3 * part;
             int rows = params.get(p);
             int xOff = params.get(p + 1);
-            int wo = params.get(p + 2) + c * rowStride;
-            int outOff = params.get(p + 4);
+            int wo = params.get(q) + c * rowStride;
+            int outOff = params.get(q + 2);
             float b = 0f;
             if (hasBias != 0) {
-                b = bias.get(params.get(p + 3) + c);
+                b = bias.get(params.get(q + 1) + c);
             }
             int kEven = k - (k & 1);
             int r = 0;
@@ -427,18 +431,24 @@ public final class TornadoKernels {
 
     // ------------------------------------------------------------------------------------------- row moves
 
-    /** dst[rowIdx[r]] = src[r] for r &lt; rows, rows of {@code width}. params: rows, srcOff, idxOff, dstOff. */
+    /**
+     * dst[rowIdx[r]] = src[r] for r &lt; rows, rows of {@code width}; {@code parts} such moves with the same row
+     * indices in one launch (keys and values into their caches). params: rows, idxOff, then per part srcOff, dstOff.
+     */
     public static void scatterRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray ints, IntArray params,
-                                   int p, int width) {
+                                   int p, int width, int parts) {
         int rows = params.get(p);
-        int srcOff = params.get(p + 1);
-        int idxOff = params.get(p + 2);
-        int dstOff = params.get(p + 3);
-        int total = rows * width;
+        int idxOff = params.get(p + 1);
+        int perPart = rows * width;
+        int total = parts * perPart;
         for (int e = ctx.globalIdx; e < total; e += ctx.globalGroupSizeX) {
-            int r = e / width;
-            int i = e - r * width;
-            dst.set(dstOff + ints.get(idxOff + r) * width + i, src.get(srcOff + e));
+            int part = e / perPart;
+            int f = e - part * perPart;
+            int r = f / width;
+            int i = f - r * width;
+            int srcOff = params.get(p + 2 + 2 * part);
+            int dstOff = params.get(p + 3 + 2 * part);
+            dst.set(dstOff + ints.get(idxOff + r) * width + i, src.get(srcOff + f));
         }
     }
 

@@ -280,6 +280,48 @@ class TornadoKernelsTest {
     }
 
     @org.junit.jupiter.api.Test
+    void projectionsOfOneInputAndCacheWritesFuseWhenNothingOverlaps() {
+        Pair p = new Pair("rowmajor");
+        int rows = 5, k = 24, n = 20, slots = 9;
+        F input = upload(p, randoms(rows * k, 1f));
+        F x = allocate(p, rows * k);
+        I identity = ints(p, java.util.stream.IntStream.range(0, rows).toArray());
+        both(p, i -> p.of(i).gatherRows(input.of(i), identity.of(i), rows, k, x.of(i)));
+        M[] w = new M[4];
+        F[] bias = new F[4];
+        F[] out = new F[3];
+        for (int j = 0; j < 4; j++) {
+            w[j] = matrix(p, randoms(n * k, 0.5f), n, k, 1f);
+            bias[j] = upload(p, randoms(n, 0.5f));
+        }
+        for (int j = 0; j < 3; j++) {
+            out[j] = allocate(p, rows * n);
+        }
+        for (int j = 0; j < 3; j++) {
+            int jj = j;
+            both(p, i -> p.of(i).linear(x.of(i), rows, w[jj].of(i), bias[jj].of(i), Activation.IDENTITY, out[jj].of(i)));
+        }
+        assertThat(p.tvm.pendingCalls()).as("gather + three fused projections").isEqualTo(2);
+        // writes into a tensor the fused call reads: must stay a separate call, after it
+        both(p, i -> p.of(i).linear(x.of(i), rows, w[3].of(i), bias[3].of(i), Activation.RELU, out[0].of(i)));
+        assertThat(p.tvm.pendingCalls()).isEqualTo(3);
+        F keys = allocate(p, slots * n);
+        F values = allocate(p, slots * n);
+        I where = ints(p, new int[]{8, 2, 0, 5, 3});
+        both(p, i -> p.of(i).scatterRows(out[1].of(i), rows, n, where.of(i), keys.of(i)));
+        both(p, i -> p.of(i).scatterRows(out[2].of(i), rows, n, where.of(i), values.of(i)));
+        assertThat(p.tvm.pendingCalls()).as("two fused cache writes").isEqualTo(4);
+        // reads what the fused call wrote: not fused
+        both(p, i -> p.of(i).scatterRows(keys.of(i), rows, n, where.of(i), values.of(i)));
+        assertThat(p.tvm.pendingCalls()).isEqualTo(5);
+        for (int j = 0; j < 3; j++) {
+            assertClose(p, out[j], rows * n, 1e-5, "projection " + j);
+        }
+        assertClose(p, keys, slots * n, 1e-5, "keys");
+        assertClose(p, values, slots * n, 1e-5, "values");
+    }
+
+    @org.junit.jupiter.api.Test
     void aStepOfAnotherBatchSizeReplaysTheSameGraph() {
         Pair p = new Pair("rowmajor");
         int k = 32, n = 48, maxRows = 16;
