@@ -19,7 +19,8 @@ public final class BundledModels {
     public static final String EN_ES = "en-es";
 
     private static final List<String> FILES = List.of("config.json", "generation_config.json", "model.safetensors",
-            "tokenizer_config.json", "vocab.json", "source.spm", "target.spm", "special_tokens_map.json");
+            "tokenizer_config.json", "vocab.json", "target_vocab.json", "source.spm", "target.spm",
+            "special_tokens_map.json");
 
     private BundledModels() {
     }

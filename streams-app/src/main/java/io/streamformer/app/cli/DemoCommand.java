@@ -1,6 +1,7 @@
 package io.streamformer.app.cli;
 
 import ch.qos.logback.classic.Level;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.client.RequestClient;
@@ -82,15 +83,18 @@ public final class DemoCommand implements Callable<Integer> {
                  RequestClient client = new RequestClient(broker.bootstrapServers(), INPUT, OUTPUT, DLQ,
                          StreamFormerSerdes.singleObject())) {
                 int vocab = app.inference().modelInfo().sourceVocabSize();
+                // with a tokenizer in the model directory the demo speaks text; without one, token ids
+                MarianTokenizer tokenizer = MarianTokenizer.missingFiles(modelDir).isEmpty()
+                        ? MarianTokenizer.load(modelDir) : null;
                 Map<String, InferenceRequest> sent = new HashMap<>();
-                for (InferenceRequest r : sampleRequests(requests, vocab)) {
+                for (InferenceRequest r : sampleRequests(requests, vocab, tokenizer)) {
                     client.send(r);
                     sent.put(r.getRequestId(), r);
                 }
                 client.sendRaw("broken-1".getBytes(), "this is not an InferenceRequest".getBytes());
                 client.flush();
                 out.printf("[demo] sent %d requests and 1 malformed record; waiting for results...%n", requests);
-                boolean complete = receive(client, sent, out, Duration.ofSeconds(timeoutSeconds));
+                boolean complete = receive(client, sent, tokenizer, out, Duration.ofSeconds(timeoutSeconds));
                 out.printf("[demo] %s in %.1f s; shutting down.%n", complete ? "done" : "TIMED OUT",
                         (System.nanoTime() - start) / 1e9);
                 return complete ? 0 : 1;
@@ -129,50 +133,78 @@ public final class DemoCommand implements Callable<Integer> {
         return p;
     }
 
-    /** Random source sentences (ids ending with EOS = 0) with a mix of greedy, beam and sampling settings. */
-    static List<InferenceRequest> sampleRequests(int n, int vocab) {
+    private static final List<String> SENTENCES = List.of(
+            "The weather is nice today.", "Where is the train station?", "I would like a cup of coffee.",
+            "The children are playing in the garden.", "We will meet again tomorrow morning.",
+            "This book is very interesting.", "How much does this cost?", "She works in a small hospital.",
+            "Please close the door.", "The museum opens at nine.", "My brother lives in the city.",
+            "Thank you for your help.");
+
+    /**
+     * Sample requests with a mix of greedy, beam and sampling settings: sentences when there is a tokenizer,
+     * random source ids (ending with EOS = 0) otherwise.
+     */
+    static List<InferenceRequest> sampleRequests(int n, int vocab, MarianTokenizer tokenizer) {
         Random rnd = new Random(42);
         List<InferenceRequest> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int[] ids = new int[4 + rnd.nextInt(6)];
-            for (int j = 0; j < ids.length - 1; j++) {
-                ids[j] = 1 + rnd.nextInt(Math.min(vocab, 1000) - 2);
+            int[] ids;
+            Map<String, String> metadata = new HashMap<>();
+            if (tokenizer != null) {
+                String text = SENTENCES.get(i % SENTENCES.size());
+                ids = tokenizer.encode(text);
+                metadata.put("text", text);
+            } else {
+                ids = new int[4 + rnd.nextInt(6)];
+                for (int j = 0; j < ids.length - 1; j++) {
+                    ids[j] = 1 + rnd.nextInt(Math.min(vocab, 1000) - 2);
+                }
             }
             InferenceRequest.Builder b = InferenceRequest.newBuilder().setRequestId(String.format("demo-%02d", i + 1))
-                    .setInputIds(DecodeStates.ints(ids)).setMaxNewTokens(16);
+                    .setInputIds(DecodeStates.ints(ids)).setMaxNewTokens(tokenizer != null ? 64 : 16)
+                    .setMetadata(metadata);
+            // every mode explicit: models often default to beam search (opus-mt: num_beams 4)
             switch (i % 3) {
                 case 1 -> b.setNumBeams(3);
-                case 2 -> b.setDoSample(true).setTopK(20).setSeed(7L + i);
-                default -> { }
+                case 2 -> b.setNumBeams(1).setDoSample(true).setTopK(20).setSeed(7L + i);
+                default -> b.setNumBeams(1);
             }
             out.add(b.build());
         }
         return out;
     }
 
-    private static boolean receive(RequestClient client, Map<String, InferenceRequest> sent, PrintStream out,
-                                   Duration timeout) {
+    private static boolean receive(RequestClient client, Map<String, InferenceRequest> sent, MarianTokenizer tokenizer,
+                                   PrintStream out, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int results = 0;
-        int letters = 0;
-        while ((results < sent.size() || letters < 1) && System.nanoTime() < deadline) {
+        List<DeadLetter> letters = new ArrayList<>();
+        while ((results + rejected(letters, sent) < sent.size() || letters.size() < 1) && System.nanoTime() < deadline) {
             RequestClient.Received got = client.poll(Duration.ofMillis(200));
             for (InferenceResult r : got.results()) {
                 results++;
                 InferenceRequest req = sent.get(r.getRequestId());
                 long ms = r.getFinishedAt().toEpochMilli() - r.getEnqueuedAt().toEpochMilli();
-                out.printf("[%2d/%d] %s %-8s in  %s%n", results, sent.size(), r.getRequestId(), mode(req),
-                        r.getInputIds());
-                out.printf("        %-17s out %s  (%s, %d tokens, %d ms)%n", "", r.getSequence(),
+                Object input = tokenizer != null ? r.getMetadata().get("text") : r.getInputIds();
+                Object output = tokenizer != null ? tokenizer.decode(DecodeStates.toArray(r.getSequence()))
+                        : r.getSequence();
+                out.printf("[%2d/%d] %s %-8s in  %s%n", results, sent.size(), r.getRequestId(), mode(req), input);
+                out.printf("        %-17s out %s  (%s, %d tokens, %d ms)%n", "", output,
                         r.getFinishReason().name().toLowerCase(), r.getGeneratedTokens(), ms);
             }
             for (DeadLetter d : got.deadLetters()) {
-                letters++;
+                letters.add(d);
                 out.printf("[dead letter] %s-%d@%d %s: %s%n", d.getSourceTopic(), d.getSourcePartition(),
                         d.getSourceOffset(), d.getKind(), d.getReason());
             }
         }
-        return results >= sent.size() && letters >= 1;
+        // success: every sample answered, and the malformed record (only it) dead-lettered
+        return results >= sent.size() && !letters.isEmpty();
+    }
+
+    /** Sample requests that came back as dead letters (none should). */
+    private static int rejected(List<DeadLetter> letters, Map<String, InferenceRequest> sent) {
+        return (int) letters.stream().filter(d -> d.getRequestId() != null && sent.containsKey(d.getRequestId())).count();
     }
 
     private static String mode(InferenceRequest r) {
