@@ -4,6 +4,7 @@ import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -89,6 +90,6 @@ public final class RequestClient implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
 }
