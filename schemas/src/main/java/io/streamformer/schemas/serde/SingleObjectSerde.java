@@ -22,7 +22,9 @@ import java.util.HexFormat;
  * Avro single-object encoding, the default wire format: the 2-byte marker C3 01, the 8-byte CRC-64-AVRO
  * fingerprint of the writer's schema (little-endian), then the Avro binary body. Needs no registry: the
  * reader knows the schemas it accepts (the current one, plus older ones added with {@link #withOlderSchema}
- * to read records written before a schema change) and rejects any other fingerprint.
+ * to read records written before a schema change; {@link SchemaHistory#singleObject} adds every earlier version
+ * of the app's schemas) and rejects any other fingerprint. A reader cannot know a newer writer's schema: in this
+ * format, upgrade the readers of a topic before its writers.
  *
  * <p>A {@code null} value stays {@code null} in both directions (tombstones).
  */

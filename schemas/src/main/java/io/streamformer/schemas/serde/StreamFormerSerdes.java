@@ -7,15 +7,19 @@ import org.apache.kafka.common.serialization.Serde;
 
 /**
  * The serdes of the app's topics, all in one wire format. The decode-state store always uses single-object
- * encoding: it is internal to the app and needs no registry.
+ * encoding (with the earlier versions of its schema, for a changelog written before an upgrade): it is internal
+ * to the app and needs no registry.
  */
 public record StreamFormerSerdes(Serde<InferenceRequest> requests, Serde<InferenceResult> results,
                                  Serde<DeadLetter> deadLetters) {
 
-    /** Avro single-object encoding (the default): no registry needed. */
+    /**
+     * Avro single-object encoding (the default): no registry needed. The readers also accept every earlier
+     * version of their schema ({@link SchemaHistory}); writers write the current one.
+     */
     public static StreamFormerSerdes singleObject() {
-        return new StreamFormerSerdes(SingleObjectSerde.of(InferenceRequest.class),
-                SingleObjectSerde.of(InferenceResult.class), SingleObjectSerde.of(DeadLetter.class));
+        return new StreamFormerSerdes(SchemaHistory.singleObject(InferenceRequest.class),
+                SchemaHistory.singleObject(InferenceResult.class), SchemaHistory.singleObject(DeadLetter.class));
     }
 
     /**

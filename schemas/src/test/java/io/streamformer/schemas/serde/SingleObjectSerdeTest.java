@@ -55,7 +55,15 @@ class SingleObjectSerdeTest {
         assertThat(minimal.getMaxNewTokens()).isNull();
         assertThat(minimal.getSeed()).isNull();
         assertThat(minimal.getMetadata()).isEmpty();
+        assertThat(minimal.getText()).isNull();
         assertThat(serde.deserialize("t", serde.serialize("t", minimal))).isEqualTo(minimal);
+    }
+
+    @Test
+    void aTextRequestNeedsNoInputIds() {
+        InferenceRequest text = InferenceRequest.newBuilder().setRequestId("x").setText("Hello, world.").build();
+        assertThat(text.getInputIds()).isEmpty();
+        assertThat(serde.deserialize("t", serde.serialize("t", text))).isEqualTo(text);
     }
 
     @Test

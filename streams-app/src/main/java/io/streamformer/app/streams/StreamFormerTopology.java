@@ -2,7 +2,7 @@ package io.streamformer.app.streams;
 
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.schemas.DecodeState;
-import io.streamformer.schemas.serde.SingleObjectSerde;
+import io.streamformer.schemas.serde.SchemaHistory;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -56,10 +56,13 @@ public final class StreamFormerTopology {
         return new Builder(inference);
     }
 
-    /** The decode-state store: persistent (RocksDB), changelogged (compacted topic), cached between commits. */
+    /**
+     * The decode-state store: persistent (RocksDB), changelogged (compacted topic), cached between commits. Its
+     * serde also reads the earlier versions of DecodeState, so a changelog written before an upgrade restores.
+     */
     public static StoreBuilder<KeyValueStore<String, DecodeState>> decodeStateStore() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE_NAME), Serdes.String(),
-                        SingleObjectSerde.of(DecodeState.class))
+                        SchemaHistory.singleObject(DecodeState.class))
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of());
     }
