@@ -162,16 +162,8 @@ public final class TornadoBackend implements Backend {
     private final OpSpec.Grids grids;
     private final int maxArrayElements;
     private final boolean verbose;
-    private final boolean profile;
-    private long profiledWallNanos;
-    private long profiledKernelNanos;
-    private long profiledTransferNanos;
-    private long profiledBytesIn;
-    private long profiledBytesOut;
-    private long profiledReadNanos;
-    private long profiledExecutions;
-    private final Set<String> firstRuns = new java.util.HashSet<>();
-    private long reads;
+    /** Null unless {@link #PROFILE_PROPERTY} is set. */
+    private final Profile profile;
 
     private final List<FloatArray> chunks = new ArrayList<>();
     private final List<Object> stagedWeights = new ArrayList<>();
@@ -208,7 +200,7 @@ public final class TornadoBackend implements Backend {
         long limit = maxAlloc > 0 ? maxAlloc / Float.BYTES - 64 : Integer.MAX_VALUE - 64;
         this.maxArrayElements = (int) Math.min(Math.min(limit, 256L << 20), Integer.MAX_VALUE - 64);
         this.verbose = Boolean.getBoolean(VERBOSE_PROPERTY);
-        this.profile = Boolean.getBoolean(PROFILE_PROPERTY);
+        this.profile = Boolean.getBoolean(PROFILE_PROPERTY) ? new Profile() : null;
         long arenaMiB = Long.getLong(ARENA_PROPERTY, 16);
         int arenaElements = (int) Math.min(maxArrayElements, Math.max(1, arenaMiB) << 18);
         this.arena = new FloatArray(arenaElements);
@@ -423,9 +415,9 @@ public final class TornadoBackend implements Backend {
             // A partial device-to-host copy of the arena: the sync point of a step.
             long start = System.nanoTime();
             lastResult.transferToHost(new DataRange(arena).withOffset(from).withSize(count));
-            profiledReadNanos += System.nanoTime() - start;
-            profiledBytesOut += 4L * count;
-            reads++;
+            if (profile != null) {
+                profile.read(System.nanoTime() - start, (long) Float.BYTES * count);
+            }
         }
         MemorySegment.copy(arena.getSegment(), ValueLayout.JAVA_FLOAT, (long) from * Float.BYTES, dst, dstOffset, count);
     }
@@ -695,13 +687,8 @@ public final class TornadoBackend implements Backend {
         pending.clear();
         pendingInts.clear();
         closePlan();
-        if (profile && profiledExecutions > 0) {
-            long executions = profiledExecutions;
-            System.err.printf("tornadovm: %s; per graph execution: %.3f ms wall, %.3f ms in kernels, %.3f ms in"
-                            + " transfers, %.1f KB in; per read: %.3f ms, %.1f KB out%n", statistics(),
-                    profiledWallNanos / 1e6 / executions, profiledKernelNanos / 1e6 / executions,
-                    profiledTransferNanos / 1e6 / executions, profiledBytesIn / 1e3 / executions,
-                    profiledReadNanos / 1e6 / Math.max(1, reads), profiledBytesOut / 1e3 / Math.max(1, reads));
+        if (profile != null) {
+            profile.report(statistics());
         }
     }
 
@@ -825,15 +812,8 @@ public final class TornadoBackend implements Backend {
         lastResult = plan.withGraph(1 + index).execute();
         deviceAhead = true;
         executions++;
-        if (profile && !firstRuns.add(planGeneration + ":" + index)) {
-            // (first executions per plan left out: they include TornadoVM's remaining set-up work)
-            var p = lastResult.getProfilerResult();
-            profiledExecutions++;
-            profiledWallNanos += System.nanoTime() - start;
-            profiledKernelNanos += p.getDeviceKernelTime();
-            profiledTransferNanos += p.getDataTransfersTime();
-            profiledBytesIn += p.getTotalBytesCopyIn();
-            profiledBytesOut += p.getTotalBytesCopyOut();
+        if (profile != null) {
+            profile.execution(planGeneration + ":" + index, System.nanoTime() - start, lastResult);
         }
     }
 
@@ -898,7 +878,7 @@ public final class TornadoBackend implements Backend {
         }
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withDevice(device).withGridScheduler(scheduler);
-        if (profile) {
+        if (profile != null) {
             plan.withProfiler(ProfilerMode.SILENT);
         }
         // Compile every graph now rather than on its first execution, which may be inside a timed run.
@@ -935,6 +915,47 @@ public final class TornadoBackend implements Backend {
                 plan = null;
                 lastResult = null;
             }
+        }
+    }
+
+    /** Sums of TornadoVM's profiler over graph executions (the first of each graph per plan left out). */
+    private static final class Profile {
+        private final Set<String> seen = new java.util.HashSet<>();
+        private long executions;
+        private long wallNanos;
+        private long kernelNanos;
+        private long transferNanos;
+        private long bytesIn;
+        private long reads;
+        private long readNanos;
+        private long bytesOut;
+
+        void execution(String graph, long wall, TornadoExecutionResult result) {
+            if (seen.add(graph)) {
+                return; // includes TornadoVM's remaining set-up work
+            }
+            var p = result.getProfilerResult();
+            executions++;
+            wallNanos += wall;
+            kernelNanos += p.getDeviceKernelTime();
+            transferNanos += p.getDataTransfersTime();
+            bytesIn += p.getTotalBytesCopyIn();
+        }
+
+        void read(long nanos, long bytes) {
+            reads++;
+            readNanos += nanos;
+            bytesOut += bytes;
+        }
+
+        void report(String statistics) {
+            if (executions == 0) {
+                return;
+            }
+            System.err.printf("tornadovm: %s; per graph execution: %.3f ms wall, %.3f ms in kernels, %.3f ms in"
+                            + " transfers, %.1f KB in; per read: %.3f ms, %.1f KB out%n", statistics,
+                    wallNanos / 1e6 / executions, kernelNanos / 1e6 / executions, transferNanos / 1e6 / executions,
+                    bytesIn / 1e3 / executions, readNanos / 1e6 / Math.max(1, reads), bytesOut / 1e3 / Math.max(1, reads));
         }
     }
 
