@@ -42,7 +42,9 @@ import java.util.Set;
  * arena, a FloatArray that lives on the device; a tensor is an offset into it. Int tensors (token ids,
  * positions, attention ranges, row indices) are ranges of one IntArray that goes to the device with every
  * execution (it is small). So all task graphs bind the same few arrays, and a tensor's identity never enters
- * a task graph: only its offset, which is data.
+ * a task graph: only its offset, which is data. The range of a tensor the caller dropped is reused once the
+ * tensor is collected; unlike the JVM backend's fresh arrays, a reused range is not zeroed (the model writes
+ * every tensor before it reads it).
  *
  * <h2>Record and replay</h2>
  * Kernel calls are recorded, not run. At a sync point (a {@link #read}, or a {@link #write} to an int tensor
