@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.Translator;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ModelInfo;
@@ -14,6 +15,8 @@ import io.streamformer.accelerator.scheduler.GenerationRequest;
 import io.streamformer.accelerator.scheduler.RequestRejectedException;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.scheduler.StepReport;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
+import io.streamformer.app.ops.RequestCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request over ({@link #submit}) and later collect what the inference thread left in their
  * {@link TaskMailbox}. Room is bounded (the scheduler's running batch plus its queue), so the requests held in
  * memory are bounded too: when it is used up, stream threads stop handing requests over (back-pressure).
+ *
+ * <p>When the model directory has a Marian tokenizer (source.spm, target.spm, vocab.json), it is loaded here,
+ * once, next to the engine: requests may then come as text, and results carry their output as text.
  */
 public final class InferenceService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
@@ -54,6 +60,7 @@ public final class InferenceService implements AutoCloseable {
     }
 
     private final Engine engine;
+    private final MarianTokenizer tokenizer;
     private final String modelId;
     private final DecodingScheduler scheduler;
     private final int capacity;
@@ -79,9 +86,10 @@ public final class InferenceService implements AutoCloseable {
     private final Timer stepLatency;
     private final MeterRegistry registry;
 
-    private InferenceService(Engine engine, String modelId, SchedulerLimits limits, long stepDelayMillis,
-                             MeterRegistry registry) {
+    private InferenceService(Engine engine, MarianTokenizer tokenizer, String modelId, SchedulerLimits limits,
+                             long stepDelayMillis, MeterRegistry registry) {
         this.engine = engine;
+        this.tokenizer = tokenizer;
         this.modelId = modelId;
         this.scheduler = engine.newScheduler(limits);
         // the running batch plus the scheduler's queue: enough to start the next step at full size
@@ -89,6 +97,7 @@ public final class InferenceService implements AutoCloseable {
         this.room = new Semaphore(capacity);
         this.stepDelayMillis = stepDelayMillis;
         this.registry = registry;
+        RequestCounters.register(registry);
         this.submitted = Counter.builder("streamformer.requests.submitted")
                 .description("Requests handed to the engine (resumed ones included)").register(registry);
         this.resumed = Counter.builder("streamformer.requests.resumed")
@@ -112,19 +121,40 @@ public final class InferenceService implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Creates the scheduler (its KV cache is allocated now) and starts the inference thread. */
+    /**
+     * Loads the tokenizer of the engine's model directory if it has one, creates the scheduler (its KV cache is
+     * allocated now) and starts the inference thread.
+     *
+     * @throws io.streamformer.accelerator.tensors.ModelFormatException if the tokenizer files are unreadable or
+     *         do not fit the model (ids beyond its vocabulary, other EOS or padding ids)
+     */
     public static InferenceService start(Engine engine, String modelId, SchedulerLimits limits, long stepDelayMillis,
                                          MeterRegistry registry) {
-        InferenceService service = new InferenceService(engine, modelId, limits, stepDelayMillis, registry);
+        MarianTokenizer tokenizer = loadTokenizer(engine);
+        InferenceService service = new InferenceService(engine, tokenizer, modelId, limits, stepDelayMillis, registry);
         service.thread.start();
-        LOG.info("Inference thread started: up to {} requests / {} sequences per step, {} more queued, KV cache {} MiB",
-                limits.maxActiveRequests(), limits.maxActiveSequences(), limits.maxPendingRequests(),
-                service.scheduler.cacheBytes() >> 20);
+        LOG.info("Inference thread started: up to {} requests / {} sequences per step, {} more queued, KV cache {} MiB;"
+                        + " {}", limits.maxActiveRequests(), limits.maxActiveSequences(), limits.maxPendingRequests(),
+                service.scheduler.cacheBytes() >> 20, tokenizer != null ? "requests as text or token ids (the model"
+                        + " has a tokenizer)" : "requests as token ids (the model has no tokenizer)");
         return service;
+    }
+
+    /** The Marian tokenizer of the engine's model directory, checked against the model; null when it has none. */
+    private static MarianTokenizer loadTokenizer(Engine engine) {
+        if (!MarianTokenizer.missingFiles(engine.modelDir()).isEmpty()) {
+            return null;
+        }
+        return Translator.of(engine).tokenizer(); // Translator checks that its ids fit the model
     }
 
     public Engine engine() {
         return engine;
+    }
+
+    /** The model's tokenizer, or null when its directory has none (then requests must carry input_ids). */
+    public MarianTokenizer tokenizer() {
+        return tokenizer;
     }
 
     public ModelInfo modelInfo() {

@@ -3,6 +3,7 @@ package io.streamformer.app.streams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.decoding.Hypothesis;
 import io.streamformer.accelerator.decoding.SearchSnapshot;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.inference.TaskMailbox;
 import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.DecodeStatus;
@@ -56,8 +57,12 @@ public final class DecodeStates {
         state.setUpdatedAt(now);
     }
 
-    /** The result of a finished (or failed) request. */
-    public static InferenceResult result(DecodeState state, TaskMailbox.Outcome outcome, String modelId) {
+    /**
+     * The result of a finished (or failed) request; with a tokenizer (may be null) its text is the generated
+     * sequence decoded, whether the request came as text or as ids, and after a resumption as well.
+     */
+    public static InferenceResult result(DecodeState state, TaskMailbox.Outcome outcome, String modelId,
+                                         MarianTokenizer tokenizer) {
         InferenceRequest request = state.getRequest();
         InferenceResult.Builder b = InferenceResult.newBuilder()
                 .setRequestId(request.getRequestId())
@@ -77,6 +82,7 @@ public final class DecodeStates {
         }
         GenerationResult r = outcome.result();
         return b.setSequence(ints(r.sequence()))
+                .setText(tokenizer != null ? tokenizer.decode(r.sequence()) : null)
                 .setFinishReason(r.finishReason() == io.streamformer.accelerator.decoding.FinishReason.EOS
                         ? FinishReason.EOS : FinishReason.LENGTH)
                 .setScore(r.score())

@@ -5,6 +5,7 @@ import io.streamformer.accelerator.decoding.SearchSnapshot;
 import io.streamformer.app.inference.InferenceJob;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.inference.TaskMailbox;
+import io.streamformer.app.ops.RequestCounters;
 import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.DecodeStatus;
 import io.streamformer.schemas.InferenceResult;
@@ -120,7 +121,7 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
                 new SourcePosition(source.topic(), source.partition(), source.offset()), accepted.params().seed(),
                 inference.modelId(), handOver ? DecodeStatus.RUNNING : DecodeStatus.QUEUED, Instant.now());
         store.put(key, state);
-        inference.registry().counter("streamformer.requests.accepted").increment();
+        RequestCounters.accepted(inference.registry()).increment();
         if (handOver) {
             submit(key, state, accepted.params());
         } else {
@@ -159,14 +160,13 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         if (state == null) {
             return;
         }
-        InferenceResult result = DecodeStates.result(state, outcome, inference.modelId());
+        InferenceResult result = DecodeStates.result(state, outcome, inference.modelId(), inference.tokenizer());
         if (outcome.failed()) {
             LOG.warn("Request {} failed in the engine: {}", result.getRequestId(), outcome.error());
         }
         context.forward(new Record<>(result.getRequestId(), result, now));
         store.delete(outcome.key());
-        inference.registry().counter("streamformer.requests.completed", "finish_reason",
-                result.getFinishReason().name().toLowerCase(Locale.ROOT)).increment();
+        RequestCounters.completed(inference.registry(), result.getFinishReason()).increment();
     }
 
     /**

@@ -1,8 +1,9 @@
 package io.streamformer.app.streams;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.inference.InferenceService;
+import io.streamformer.app.ops.RequestCounters;
 import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.DeadLetterKind;
 import io.streamformer.schemas.InferenceRequest;
@@ -23,6 +24,10 @@ import java.time.Instant;
  * generation settings and checks it against the model and the limits. A good request goes on to the
  * inference processor; anything else goes to the dead-letter topic with its original bytes, the reason and
  * where it was read, and processing carries on with the next record.
+ *
+ * <p>A request carries its source as {@code input_ids} or as {@code text}, exactly one of the two. Text is
+ * tokenized here with the model's tokenizer, and the request goes on with those ids in {@code input_ids} and
+ * without its text: that is what the decode-state store keeps and what resuming needs.
  *
  * <p>Its two children have different types (requests, dead letters), hence {@code Object} outputs.
  */
@@ -74,6 +79,18 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
             reject(record, source, DeadLetterKind.INVALID_INPUT, "request_id is empty", request);
             return;
         }
+        if (request.getText() != null) {
+            Tokenized t = tokenize(request);
+            if (t.problem() != null) {
+                reject(record, source, DeadLetterKind.INVALID_INPUT, t.problem(), request);
+                return;
+            }
+            request = t.request();
+        } else if (request.getInputIds().isEmpty()) {
+            reject(record, source, DeadLetterKind.INVALID_INPUT, "the request has neither text nor input_ids"
+                    + " (input_ids is empty)", request);
+            return;
+        }
         int[] inputIds = DecodeStates.toArray(request.getInputIds());
         GenerationParams params = parameters.resolve(request);
         String problem = inference.validate(inputIds, params);
@@ -86,6 +103,40 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
         }
         context.forward(new Record<>(id, new AcceptedRequest(request, params), record.timestamp(), record.headers()),
                 acceptedChild);
+    }
+
+    /** A text request with its text's ids as input_ids and no text; or why there is none. */
+    private record Tokenized(InferenceRequest request, String problem) {
+        static Tokenized rejected(String problem) {
+            return new Tokenized(null, problem);
+        }
+    }
+
+    private Tokenized tokenize(InferenceRequest request) {
+        if (!request.getInputIds().isEmpty()) {
+            return Tokenized.rejected("the request has both text and input_ids: give one of them");
+        }
+        MarianTokenizer tokenizer = inference.tokenizer();
+        if (tokenizer == null) {
+            return Tokenized.rejected("the request has text, but model " + inference.modelId() + " has no tokenizer ("
+                    + String.join(", ", MarianTokenizer.REQUIRED_FILES) + " in its directory): send input_ids");
+        }
+        int[] ids;
+        try {
+            ids = tokenizer.encode(request.getText());
+        } catch (RuntimeException e) {
+            return Tokenized.rejected("the text cannot be tokenized: " + e.getMessage());
+        }
+        if (ids.length <= 1) { // </s> alone
+            return Tokenized.rejected("the text has nothing to translate (it is empty or only spaces)");
+        }
+        int limit = inference.limits().maxSourceLength();
+        if (ids.length > limit) {
+            return Tokenized.rejected("the text is " + ids.length + " tokens long with the model's tokenizer, more"
+                    + " than the limit of " + limit + " input tokens (split it into sentences)");
+        }
+        return new Tokenized(InferenceRequest.newBuilder(request).setInputIds(DecodeStates.ints(ids)).setText(null)
+                .build(), null);
     }
 
     private void reject(Record<byte[], byte[]> record, RecordMetadata source, DeadLetterKind kind, String reason,
@@ -105,9 +156,7 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
                 .setModelId(inference.modelId())
                 .setFailedAt(Instant.now())
                 .build();
-        MeterRegistry registry = inference.registry();
-        registry.counter("streamformer.dead.letters", "kind", kind.name().toLowerCase(java.util.Locale.ROOT))
-                .increment();
+        RequestCounters.deadLetters(inference.registry(), kind).increment();
         context.forward(new Record<>(record.key(), letter, record.timestamp(), record.headers()), deadLetterChild);
     }
 }

@@ -3,6 +3,7 @@ package io.streamformer.app.cli;
 import io.streamformer.accelerator.models.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.tensors.DType;
+import io.streamformer.app.testing.TextModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,9 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * resources: the translations are nonsense, but their number, order and the error lines are the contract.
  */
 class TranslateCommandTest {
-    private static final Path EN_ES_TOKENIZER = Path.of("..", "accelerator", "src", "test", "resources", "tokenizer",
-            "en-es").toAbsolutePath().normalize();
-
     @TempDir
     static Path tmp;
     private static Path model;
@@ -33,13 +31,8 @@ class TranslateCommandTest {
     }
 
     @BeforeAll
-    static void createModel() throws IOException {
-        model = tmp.resolve("tiny-en-es");
-        var shape = new MarianCheckpointWriter.Shape(10783, 16, 1, 1, 2, 32, "swish", 64);
-        MarianCheckpointWriter.writeRandom(shape, model, DType.F32, 3, 0.5, ProgressListener.NONE);
-        for (String file : List.of("source.spm", "target.spm", "vocab.json", "tokenizer_config.json")) {
-            Files.copy(EN_ES_TOKENIZER.resolve(file), model.resolve(file));
-        }
+    static void createModel() {
+        model = TextModel.dir();
     }
 
     private static Run run(String... args) {

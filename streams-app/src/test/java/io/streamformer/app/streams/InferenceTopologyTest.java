@@ -2,11 +2,14 @@ package io.streamformer.app.streams;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.Translator;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.testing.BadInputs;
 import io.streamformer.app.testing.Results;
 import io.streamformer.app.testing.TestApps;
+import io.streamformer.app.testing.TextModel;
 import io.streamformer.app.testing.TinyModel;
 import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.DecodeState;
@@ -42,11 +45,17 @@ import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The topology on Kafka Streams' TopologyTestDriver, with the real engine on the tiny model. */
+/**
+ * The topology on Kafka Streams' TopologyTestDriver, with the real engine on the tiny model (token ids only) and
+ * on a tiny model with the en-es tokenizer (text requests and results).
+ */
 class InferenceTopologyTest {
     private static final SingleObjectSerde<InferenceRequest> REQUESTS = SingleObjectSerde.of(InferenceRequest.class);
     private static Engine engine;
+    private static Engine textEngine;
 
+    /** The engine of the running topology. */
+    private Engine running;
     private InferenceService inference;
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> input;
@@ -55,22 +64,31 @@ class InferenceTopologyTest {
     private StreamFormerSerdes serdes;
 
     @BeforeAll
-    static void loadModel() {
+    static void loadModels() {
         engine = TinyModel.load();
+        textEngine = TextModel.load();
     }
 
     @AfterAll
-    static void closeModel() {
+    static void closeModels() {
         engine.close();
+        textEngine.close();
     }
 
     private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock) {
-        start(limits, stepDelayMs, intakeMaxBlock, StreamFormerSerdes.singleObject());
+        start(engine, limits, stepDelayMs, intakeMaxBlock, StreamFormerSerdes.singleObject());
     }
 
-    private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock, StreamFormerSerdes serdes) {
+    private void startWithText(SchedulerLimits limits) {
+        start(textEngine, limits, 0, Duration.ofMillis(100), StreamFormerSerdes.singleObject());
+    }
+
+    private void start(Engine model, SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock,
+                       StreamFormerSerdes serdes) {
         this.serdes = serdes;
-        inference = InferenceService.start(engine, "tiny-marian", limits, stepDelayMs, new SimpleMeterRegistry());
+        this.running = model;
+        inference = InferenceService.start(model, model.modelDir().getFileName().toString(), limits, stepDelayMs,
+                new SimpleMeterRegistry());
         Topology topology = StreamFormerTopology.builder(inference)
                 .inputTopic("in").outputTopic("out").deadLetterTopic("dlq")
                 .serdes(serdes)
@@ -132,9 +150,9 @@ class InferenceTopologyTest {
         return results;
     }
 
-    private static void assertSameAsEngine(InferenceRequest request, InferenceResult actual) {
-        Results.assertSameAsEngine(engine, request, actual);
-        assertThat(actual.getModelId()).isEqualTo("tiny-marian");
+    private void assertSameAsEngine(InferenceRequest request, InferenceResult actual) {
+        Results.assertSameAsEngine(running, request, actual);
+        assertThat(actual.getModelId()).isEqualTo(running.modelDir().getFileName().toString());
         assertThat(actual.getFirstTokenAt()).isNotNull();
         assertThat(actual.getFinishedAt()).isAfterOrEqualTo(actual.getEnqueuedAt());
         assertThat(actual.getResumedFromStep()).isZero();
@@ -172,22 +190,36 @@ class InferenceTopologyTest {
     @Test
     void badInputGoesToTheDeadLetterTopicWithItsReasonAndTheRestIsAnswered() throws Exception {
         start(limits(4, 4), 0, Duration.ofMillis(100));
-        InferenceRequest good1 = TinyModel.request("good-1", 5, 6, 7, 0).setMaxNewTokens(5).build();
-        InferenceRequest good2 = TinyModel.request("good-2", 8, 9, 0).setNumBeams(2).setMaxNewTokens(6).build();
-        List<BadInputs.BadInput> bad = BadInputs.all();
+        // the tiny model has no tokenizer: any text is bad input
+        assertBadInputIsDeadLetteredAndTheRestAnswered(BadInputs.all(), List.of(
+                TinyModel.request("good-1", 5, 6, 7, 0).setMaxNewTokens(5).build(),
+                TinyModel.request("good-2", 8, 9, 0).setNumBeams(2).setMaxNewTokens(6).build()));
+    }
 
-        send(good1);
+    @Test
+    void textThatCannotBeServedGoesToTheDeadLetterTopicAndTheRestIsAnswered() throws Exception {
+        startWithText(limits(4, 4));
+        // both or neither of text and input_ids, empty text, text over the input limit; the common cases too
+        assertBadInputIsDeadLetteredAndTheRestAnswered(BadInputs.all(TextModel.SHAPE.vocabSize(), true),
+                TextModel.textRequests(3, "good", 4, 8));
+    }
+
+    /** Sends the first good request, then every bad one, then the other good ones. */
+    private void assertBadInputIsDeadLetteredAndTheRestAnswered(List<BadInputs.BadInput> bad,
+                                                               List<InferenceRequest> good) throws Exception {
+        send(good.get(0));
         Map<Long, BadInputs.BadInput> byOffset = new HashMap<>();
         long offset = 1;
         for (BadInputs.BadInput b : bad) {
             input.pipeInput(b.key(), b.value());
             byOffset.put(offset++, b);
         }
-        send(good2);
+        good.subList(1, good.size()).forEach(this::send);
 
-        Map<String, InferenceResult> results = collect(2);
-        assertSameAsEngine(good1, results.get("good-1"));
-        assertSameAsEngine(good2, results.get("good-2"));
+        Map<String, InferenceResult> results = collect(good.size());
+        for (InferenceRequest r : good) {
+            assertSameAsEngine(r, results.get(r.getRequestId()));
+        }
 
         List<DeadLetter> letters = deadLetters.readValuesToList();
         assertThat(letters).hasSize(bad.size());
@@ -197,6 +229,42 @@ class InferenceTopologyTest {
             BadInputs.assertMatches(b, letter, "in");
             assertThat(letter.getSourcePartition()).isZero();
         }
+    }
+
+    @Test
+    void textRequestsAreTokenizedByTheAppAndTheirResultsCarryTheTranslatorsText() throws Exception {
+        startWithText(limits(4, 4));
+        MarianTokenizer tokenizer = inference.tokenizer();
+        assertThat(tokenizer).as("loaded with the engine: the model directory has tokenizer files").isNotNull();
+        List<InferenceRequest> requests = new ArrayList<>(TextModel.textRequests(7, "text", 4, 12));
+        // a request given as ids gets its output as text too
+        String idsSentence = "Please close the door.";
+        requests.add(InferenceRequest.newBuilder().setRequestId("ids").setNumBeams(1).setMaxNewTokens(8)
+                .setInputIds(DecodeStates.ints(tokenizer.encode(idsSentence))).build());
+        requests.forEach(this::send);
+
+        // the store keeps what resuming needs: the text's ids, not the text
+        assertThat(storeSize()).isEqualTo(requests.size());
+        try (KeyValueIterator<String, DecodeState> it = store().all()) {
+            it.forEachRemaining(kv -> {
+                InferenceRequest stored = kv.value.getRequest();
+                assertThat(stored.getText()).as("stored text of " + stored.getRequestId()).isNull();
+                assertThat(stored.getInputIds()).as("stored ids of " + stored.getRequestId()).isNotEmpty();
+            });
+        }
+
+        Map<String, InferenceResult> results = collect(requests.size());
+        Translator translator = new Translator(textEngine, tokenizer);
+        for (InferenceRequest r : requests) {
+            InferenceResult result = results.get(r.getRequestId());
+            assertSameAsEngine(r, result);
+            String source = r.getText() != null ? r.getText() : idsSentence;
+            assertThat(result.getInputIds()).isEqualTo(DecodeStates.ints(tokenizer.encode(source)));
+            assertThat(result.getText()).as("text of " + r.getRequestId()).isNotNull()
+                    .isEqualTo(translator.translate(List.of(source), TinyModel.params(textEngine, r), 1).get(0));
+        }
+        assertThat(storeSize()).isZero();
+        assertThat(deadLetters.isEmpty()).isTrue();
     }
 
     @Test
@@ -232,7 +300,7 @@ class InferenceTopologyTest {
     void inTheSchemaRegistryFormatResultsAndDeadLettersWorkTheSame() throws Exception {
         InMemoryRegistry registry = new InMemoryRegistry();
         Map<String, Object> noRetries = Map.of("apicurio.registry.retry-count", 0);
-        start(limits(4, 4), 0, Duration.ofMillis(100), new StreamFormerSerdes(
+        start(engine, limits(4, 4), 0, Duration.ofMillis(100), new StreamFormerSerdes(
                 RegistrySerde.of(InferenceRequest.class, registry, noRetries),
                 RegistrySerde.of(InferenceResult.class, registry, noRetries),
                 RegistrySerde.of(DeadLetter.class, registry, noRetries)));

@@ -2,15 +2,21 @@ package io.streamformer.app.testing;
 
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.client.RequestClient;
+import io.streamformer.app.streams.DecodeStates;
 import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -30,7 +36,8 @@ public final class Results {
         while (r.size() < results || d.size() < letters) {
             if (System.nanoTime() > deadline) {
                 fail("after " + limit + ": " + r.size() + "/" + results + " results, " + d.size() + "/" + letters
-                        + " dead letters");
+                        + " dead letters: " + d.stream().map(x -> x.getRequestId() + " " + x.getKind() + " ("
+                        + x.getReason() + ")").toList());
             }
             RequestClient.Received got = client.poll(Duration.ofMillis(200));
             r.addAll(got.results());
@@ -58,6 +65,11 @@ public final class Results {
         }
     }
 
+    /**
+     * The result equals what the engine answers directly for the request's source (its input_ids, or its text
+     * tokenized), with the source's ids as input_ids, and, when the model has a tokenizer, the decoded sequence as
+     * text (null otherwise).
+     */
     public static void assertSameAsEngine(Engine engine, InferenceRequest request, InferenceResult actual) {
         GenerationResult expected = TinyModel.expected(engine, request);
         assertThat(actual.getSequence()).as("sequence of %s", request.getRequestId())
@@ -66,7 +78,25 @@ public final class Results {
                 .isEqualTo(expected.finishReason().name());
         assertThat(actual.getScore()).as("score of %s", request.getRequestId()).isCloseTo(expected.score(), within(1e-4));
         assertThat(actual.getGeneratedTokens()).isEqualTo(expected.generatedTokens());
-        assertThat(actual.getInputIds()).isEqualTo(request.getInputIds());
+        assertThat(actual.getInputIds()).as("input_ids of %s", request.getRequestId())
+                .isEqualTo(DecodeStates.ints(sourceIds(engine, request)));
         assertThat(actual.getMetadata()).isEqualTo(request.getMetadata());
+        MarianTokenizer tokenizer = tokenizer(engine);
+        assertThat(actual.getText()).as("text of %s", request.getRequestId())
+                .isEqualTo(tokenizer == null ? null : tokenizer.decode(expected.sequence()));
+    }
+
+    private static final Map<Path, Optional<MarianTokenizer>> TOKENIZERS = new ConcurrentHashMap<>();
+
+    /** The tokenizer of the engine's model directory, or null when it has none. */
+    public static MarianTokenizer tokenizer(Engine engine) {
+        return TOKENIZERS.computeIfAbsent(engine.modelDir(), dir -> MarianTokenizer.missingFiles(dir).isEmpty()
+                ? Optional.of(MarianTokenizer.load(dir)) : Optional.empty()).orElse(null);
+    }
+
+    /** The ids the app feeds the engine for a request: its input_ids, or its text tokenized. */
+    public static int[] sourceIds(Engine engine, InferenceRequest request) {
+        return request.getText() != null ? tokenizer(engine).encode(request.getText())
+                : DecodeStates.toArray(request.getInputIds());
     }
 }

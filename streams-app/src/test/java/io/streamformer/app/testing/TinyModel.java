@@ -37,8 +37,9 @@ public final class TinyModel {
     }
 
     /**
-     * {@code n} valid requests: random inputs ending with EOS, a mix of greedy, beam search (2 beams) and seeded
-     * sampling, max_new_tokens between {@code minNew} and {@code maxNew}.
+     * {@code n} valid requests: random inputs ending with EOS, a mix of the model's default search (greedy for the
+     * tiny model, 4 beams for {@link TextModel}), beam search (2 beams) and seeded sampling, max_new_tokens between
+     * {@code minNew} and {@code maxNew}. Also valid for TextModel (ids below 96).
      */
     public static List<InferenceRequest> mixedRequests(int n, long seed, int minNew, int maxNew) {
         Random rnd = new Random(seed);
@@ -54,7 +55,7 @@ public final class TinyModel {
                     .setMaxNewTokens(minNew + rnd.nextInt(maxNew - minNew + 1));
             switch (i % 3) {
                 case 1 -> b.setNumBeams(2);
-                case 2 -> b.setDoSample(true).setTopK(20).setTemperature(0.9).setSeed(1000L + i);
+                case 2 -> b.setNumBeams(1).setDoSample(true).setTopK(20).setTemperature(0.9).setSeed(1000L + i);
                 default -> { }
             }
             out.add(b.build());
@@ -62,10 +63,17 @@ public final class TinyModel {
         return out;
     }
 
-    /** What engine.generate() answers for this request alone (same seed, same settings). */
+    /**
+     * What engine.generate() answers for this request alone (same seed, same settings), from its input_ids or its
+     * text tokenized with the model's tokenizer.
+     */
     public static GenerationResult expected(Engine engine, InferenceRequest request) {
+        return engine.generate(List.of(Results.sourceIds(engine, request)), params(engine, request), 1, null).get(0);
+    }
+
+    /** The request's generation settings on this engine, as the app resolves them (seed 0 when it has none). */
+    public static GenerationParams params(Engine engine, InferenceRequest request) {
         RequestParameters parameters = new RequestParameters(engine.generationConfig(), 1_000);
-        GenerationParams params = parameters.resolve(request, request.getSeed() != null ? request.getSeed() : 0L);
-        return engine.generate(List.of(DecodeStates.toArray(request.getInputIds())), params, 1, null).get(0);
+        return parameters.resolve(request, request.getSeed() != null ? request.getSeed() : 0L);
     }
 }

@@ -1,0 +1,49 @@
+package io.streamformer.app.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.streamformer.schemas.DeadLetterKind;
+import io.streamformer.schemas.FinishReason;
+
+import java.util.Locale;
+
+/**
+ * The per-request counters of the Kafka side: accepted requests, completed ones by finish reason, dead letters
+ * by kind ({@code streamformer.requests.resumed} is the inference thread's). {@link #register} creates every one
+ * of them, each tag value included, when the app starts, so that a fresh instance's {@code /metrics} shows them
+ * at 0 (rates and alerts work before the first event). The other methods return the same counters.
+ */
+public final class RequestCounters {
+    public static final String ACCEPTED = "streamformer.requests.accepted";
+    public static final String COMPLETED = "streamformer.requests.completed";
+    public static final String DEAD_LETTERS = "streamformer.dead.letters";
+
+    private RequestCounters() {
+    }
+
+    /** Registers all of them (idempotent: a registry returns the counter it already has). */
+    public static void register(MeterRegistry registry) {
+        accepted(registry);
+        for (FinishReason reason : FinishReason.values()) {
+            completed(registry, reason);
+        }
+        for (DeadLetterKind kind : DeadLetterKind.values()) {
+            deadLetters(registry, kind);
+        }
+    }
+
+    public static Counter accepted(MeterRegistry registry) {
+        return Counter.builder(ACCEPTED).description("Requests decoded, validated and stored in the decode-state store")
+                .register(registry);
+    }
+
+    public static Counter completed(MeterRegistry registry, FinishReason reason) {
+        return Counter.builder(COMPLETED).description("Results emitted, by finish reason")
+                .tag("finish_reason", reason.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+
+    public static Counter deadLetters(MeterRegistry registry, DeadLetterKind kind) {
+        return Counter.builder(DEAD_LETTERS).description("Input records sent to the dead-letter topic, by kind")
+                .tag("kind", kind.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+}
