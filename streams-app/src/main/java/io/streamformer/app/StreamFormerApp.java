@@ -1,5 +1,6 @@
 package io.streamformer.app;
 
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -42,6 +43,7 @@ public final class StreamFormerApp implements AutoCloseable {
 
     private final StreamFormerConfig config;
     private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics jvmGc;
     private final Engine engine;
     private final InferenceService inference;
     private final KafkaStreams streams;
@@ -50,11 +52,12 @@ public final class StreamFormerApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private StreamFormerApp(StreamFormerConfig config, PrometheusMeterRegistry registry, Engine engine,
-                            InferenceService inference, KafkaStreams streams, KafkaStreamsMetrics streamsMetrics,
-                            OpsServer ops) {
+    private StreamFormerApp(StreamFormerConfig config, PrometheusMeterRegistry registry, JvmGcMetrics jvmGc,
+                            Engine engine, InferenceService inference, KafkaStreams streams,
+                            KafkaStreamsMetrics streamsMetrics, OpsServer ops) {
         this.config = config;
         this.registry = registry;
+        this.jvmGc = jvmGc;
         this.engine = engine;
         this.inference = inference;
         this.streams = streams;
@@ -65,11 +68,15 @@ public final class StreamFormerApp implements AutoCloseable {
     /** Loads the model, starts the inference thread, Kafka Streams and the HTTP endpoints. */
     public static StreamFormerApp start(StreamFormerConfig config) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-
-        Engine engine = loadEngine(config);
+        JvmGcMetrics jvmGc = bindJvmMetrics(registry);
+        Engine engine;
+        try {
+            engine = loadEngine(config);
+        } catch (RuntimeException e) {
+            jvmGc.close();
+            registry.close();
+            throw e;
+        }
         InferenceService inference = null;
         KafkaStreams streams = null;
         KafkaStreamsMetrics streamsMetrics = null;
@@ -93,7 +100,8 @@ public final class StreamFormerApp implements AutoCloseable {
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             OpsServer ops = startOps(config, registry, inference, streams);
-            StreamFormerApp app = new StreamFormerApp(config, registry, engine, inference, streams, streamsMetrics, ops);
+            StreamFormerApp app = new StreamFormerApp(config, registry, jvmGc, engine, inference, streams,
+                    streamsMetrics, ops);
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams: {} -> {}", before, now);
                 if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -116,8 +124,24 @@ public final class StreamFormerApp implements AutoCloseable {
                 inference.close();
             }
             engine.close();
+            jvmGc.close();
+            registry.close();
             throw e;
         }
+    }
+
+    /**
+     * JVM memory (heap and non-heap pools, buffers), garbage collection (pauses, allocation, promotion, live data),
+     * threads, and CPU (process and system usage, load average). The GC binder listens to the JVM's GC
+     * notifications until it is closed; the others read on scrape and end with the registry.
+     */
+    private static JvmGcMetrics bindJvmMetrics(PrometheusMeterRegistry registry) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
     }
 
     static Engine loadEngine(StreamFormerConfig config) {
@@ -241,6 +265,7 @@ public final class StreamFormerApp implements AutoCloseable {
         if (ops != null) {
             ops.close();
         }
+        jvmGc.close();
         registry.close();
         stopped.countDown();
         LOG.info("Stopped");

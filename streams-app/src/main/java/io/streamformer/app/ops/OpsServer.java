@@ -27,6 +27,13 @@ import java.util.function.Supplier;
 public final class OpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
 
+    /** Prometheus text format of every meter (Kafka Streams', the app's, JVM and CPU). */
+    public static final String METRICS_PATH = "/metrics";
+    /** 200 while the process works, 503 when it should be restarted. */
+    public static final String LIVENESS_PATH = "/health/live";
+    /** 200 while Kafka Streams is RUNNING, 503 otherwise. */
+    public static final String READINESS_PATH = "/health/ready";
+
     /** A health verdict and why. */
     public record Health(boolean ok, String reason) {
     }
@@ -40,18 +47,18 @@ public final class OpsServer implements AutoCloseable {
     public static OpsServer start(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> liveness,
                                   Supplier<Health> readiness) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+        server.createContext(METRICS_PATH, ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));
-        server.createContext("/health/live", ex -> health(ex, liveness.get()));
-        server.createContext("/health/ready", ex -> health(ex, readiness.get()));
+        server.createContext(LIVENESS_PATH, ex -> health(ex, liveness.get()));
+        server.createContext(READINESS_PATH, ex -> health(ex, readiness.get()));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "streamformer-http");
             t.setDaemon(true);
             return t;
         }));
         server.start();
-        LOG.info("Operations endpoints on http://{}:{}/ (metrics, health/live, health/ready)", host,
-                server.getAddress().getPort());
+        LOG.info("Operations endpoints on http://{}:{} ({}, {}, {})", host, server.getAddress().getPort(),
+                METRICS_PATH, LIVENESS_PATH, READINESS_PATH);
         return new OpsServer(server);
     }
 

@@ -1,6 +1,7 @@
 package io.streamformer.app.deploy;
 
 import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.ops.OpsServer;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -217,7 +218,16 @@ final class DeployChecks {
 
     // ---------------------------------------------------------------- endpoints, shutdown, memory
 
-    enum Kind { LIVENESS, READINESS, METRICS }
+    /** What an endpoint is used for, and the path the app serves it on. */
+    enum Kind {
+        LIVENESS(OpsServer.LIVENESS_PATH), READINESS(OpsServer.READINESS_PATH), METRICS(OpsServer.METRICS_PATH);
+
+        final String appPath;
+
+        Kind(String appPath) {
+            this.appPath = appPath;
+        }
+    }
 
     /** An HTTP endpoint a deployment file points at: a probe, a healthcheck, a scrape annotation. */
     record Endpoint(String origin, Kind kind, int port, String path) {
@@ -229,6 +239,18 @@ final class DeployChecks {
             if (e.port() != appPort) {
                 problems.add(e.origin() + ": port " + e.port() + ", but the app listens on " + appPort + " ("
                         + HTTP_PORT + ")");
+            }
+        }
+        return problems;
+    }
+
+    /** Endpoints whose path is not the one the app serves for their use (the running app is asked as well). */
+    static List<String> pathProblems(List<Endpoint> endpoints) {
+        List<String> problems = new ArrayList<>();
+        for (Endpoint e : endpoints) {
+            if (!e.path().equals(e.kind().appPath)) {
+                problems.add(e.origin() + ": " + e.kind() + " endpoint " + e.path() + ", but the app serves it on "
+                        + e.kind().appPath);
             }
         }
         return problems;

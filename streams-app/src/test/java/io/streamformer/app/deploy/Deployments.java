@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.deploy.DeployChecks.Endpoint;
 import io.streamformer.app.deploy.DeployChecks.Kind;
+import io.streamformer.app.ops.OpsServer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,6 +203,9 @@ final class Deployments {
         throw new AssertionError("no container port named " + port.asText());
     }
 
+    /** The path Prometheus scrapes when a prometheus.io/scrape annotation names none (its convention, not the app's). */
+    static final String PROMETHEUS_DEFAULT_PATH = "/metrics";
+
     static List<Endpoint> k8sEndpoints(String origin, JsonNode statefulSet, List<JsonNode> services) {
         List<Endpoint> endpoints = new ArrayList<>();
         JsonNode container = container(statefulSet);
@@ -224,7 +228,8 @@ final class Deployments {
             if (a.path("prometheus.io/scrape").asText().equals("true")) {
                 String where = o.has("kind") ? "Service " + o.at("/metadata/name").asText() : origin + " pod template";
                 endpoints.add(new Endpoint(where + " prometheus.io annotations", Kind.METRICS,
-                        a.path("prometheus.io/port").asInt(), a.path("prometheus.io/path").asText("/metrics")));
+                        a.path("prometheus.io/port").asInt(),
+                        a.path("prometheus.io/path").asText(PROMETHEUS_DEFAULT_PATH)));
             }
         }
         for (JsonNode service : services) {
@@ -232,7 +237,7 @@ final class Deployments {
                 endpoints.add(new Endpoint("Service " + service.at("/metadata/name").asText() + " port "
                         + port.path("name").asText() + " (targetPort)", Kind.METRICS,
                         containerPort(container, port.has("targetPort") ? port.get("targetPort") : port.get("port")),
-                        "/metrics"));
+                        OpsServer.METRICS_PATH));
             }
         }
         return endpoints;

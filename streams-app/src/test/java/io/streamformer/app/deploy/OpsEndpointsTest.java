@@ -7,6 +7,7 @@ import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.deploy.DeployChecks.Endpoint;
 import io.streamformer.app.deploy.DeployChecks.Kind;
+import io.streamformer.app.ops.OpsServer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -20,7 +21,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static io.streamformer.app.config.StreamFormerConfig.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -117,16 +116,45 @@ class OpsEndpointsTest {
     void every_probe_healthcheck_and_scrape_path_is_served_with_its_meaning() {
         List<Endpoint> endpoints = Deployments.allEndpoints();
         assertThat(endpoints).extracting(Endpoint::kind).contains(Kind.LIVENESS, Kind.READINESS, Kind.METRICS);
+        assertThat(DeployChecks.pathProblems(endpoints)).isEmpty();
         assertThat(endpointProblems(endpoints)).isEmpty();
     }
 
     @Test
     void the_endpoint_check_catches_a_wrong_path_and_swapped_probes() {
-        assertThat(endpointProblems(List.of(
+        List<Endpoint> wrong = List.of(
                 new Endpoint("typo", Kind.LIVENESS, 8080, "/healthz"),
-                new Endpoint("swapped", Kind.READINESS, 8080, "/health/live"),
-                new Endpoint("swapped", Kind.LIVENESS, 8080, "/health/ready"),
-                new Endpoint("scrape", Kind.METRICS, 8080, "/health/live")))).hasSize(4);
+                new Endpoint("swapped", Kind.READINESS, 8080, OpsServer.LIVENESS_PATH),
+                new Endpoint("swapped", Kind.LIVENESS, 8080, OpsServer.READINESS_PATH),
+                new Endpoint("scrape", Kind.METRICS, 8080, OpsServer.LIVENESS_PATH));
+        assertThat(endpointProblems(wrong)).hasSize(4);
+        assertThat(DeployChecks.pathProblems(wrong)).hasSize(4);
+    }
+
+    /** The value of a series (name and labels exactly as scraped), or null when it is not there. */
+    static Double value(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " "))
+                .map(l -> Double.valueOf(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(null);
+    }
+
+    @Test
+    void request_counters_read_zero_before_the_first_request_and_jvm_metrics_are_there() {
+        Response scrape = get(OpsServer.METRICS_PATH);
+        assertThat(scrape.status()).isEqualTo(200);
+        String body = scrape.body();
+        assertThat(value(body, "streamformer_requests_accepted_total")).isEqualTo(0.0);
+        assertThat(value(body, "streamformer_requests_resumed_total")).isEqualTo(0.0);
+        for (String reason : List.of("eos", "length", "error")) {
+            assertThat(value(body, "streamformer_requests_completed_total{finish_reason=\"" + reason + "\"}"))
+                    .as(reason).isEqualTo(0.0);
+        }
+        for (String kind : List.of("undecodable", "unknown_schema", "invalid_input", "invalid_parameters")) {
+            assertThat(value(body, "streamformer_dead_letters_total{kind=\"" + kind + "\"}")).as(kind).isEqualTo(0.0);
+        }
+        Set<String> series = exportedSeries(body);
+        // memory, garbage collection, threads, CPU
+        assertThat(series).contains("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
+                "jvm_gc_live_data_size_bytes", "jvm_threads_live_threads", "process_cpu_usage", "system_cpu_count");
     }
 
     // ---------------------------------------------------------------- Grafana
@@ -137,25 +165,6 @@ class OpsEndpointsTest {
         for (String line : scrape.split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {
                 names.add(line.split("[{ ]", 2)[0]);
-            }
-        }
-        return names;
-    }
-
-    /**
-     * Counters that the app registers on their first event (a request accepted, completed, dead-lettered),
-     * so not yet on a fresh instance's /metrics: found in the sources as registry.counter("name", ...), named
-     * as Micrometer's Prometheus registry names counters.
-     */
-    static Set<String> countersRegisteredOnFirstUse() throws IOException {
-        Pattern counter = Pattern.compile("\\.counter\\(\\s*\"([a-z0-9.]+)\"");
-        Set<String> names = new TreeSet<>();
-        try (Stream<Path> files = Files.walk(DeployFiles.path("streams-app/src/main/java"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                Matcher m = counter.matcher(DeployFiles.read(f));
-                while (m.find()) {
-                    names.add(m.group(1).replace('.', '_') + "_total");
-                }
             }
         }
         return names;
@@ -225,10 +234,10 @@ class OpsEndpointsTest {
 
     @Test
     void the_dashboard_queries_only_series_the_app_exports() throws IOException {
-        Response scrape = get("/metrics");
+        Response scrape = get(OpsServer.METRICS_PATH);
         assertThat(scrape.status()).isEqualTo(200);
+        // every series of a fresh instance, the request counters included (registered at start)
         Set<String> exported = exportedSeries(scrape.body());
-        exported.addAll(countersRegisteredOnFirstUse());
         JsonNode dashboard = DeployFiles.JSON.readTree(DeployFiles.path(DASHBOARD).toFile());
         List<String> queries = dashboardQueries(dashboard);
         assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
