@@ -8,6 +8,7 @@ import io.streamformer.app.testing.ChildApp;
 import io.streamformer.app.testing.KafkaExtension;
 import io.streamformer.app.testing.Results;
 import io.streamformer.app.testing.TestApps;
+import io.streamformer.app.testing.TextModel;
 import io.streamformer.app.testing.TinyModel;
 import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.InferenceRequest;
@@ -39,7 +40,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * The app in a child JVM, killed with SIGKILL in the middle of generation and started again: every request
  * still gets exactly one result, identical to the engine's, and unfinished requests resume from the tokens
- * in the decode-state store instead of starting over.
+ * in the decode-state store instead of starting over. The model has a tokenizer: text requests, resumed from the
+ * ids the store keeps, still get their output as text.
  */
 class CrashRecoveryIT {
     @RegisterExtension
@@ -49,7 +51,7 @@ class CrashRecoveryIT {
 
     @BeforeAll
     static void loadModel() {
-        engine = TinyModel.load();
+        engine = TextModel.load();
     }
 
     @AfterAll
@@ -67,11 +69,13 @@ class CrashRecoveryIT {
         // slow steps (40 ms) and frequent checkpoints: the kill lands mid-generation, after some are stored
         props.put(StreamFormerConfig.DEBUG_STEP_DELAY_MS, "40");
         props.put(StreamFormerConfig.CHECKPOINT_INTERVAL_MS, "50");
+        props.put(StreamFormerConfig.MODEL_DIR, TextModel.dir().toString());
         Path configFile = Files.createTempFile("crash-test-", ".properties");
         try (Writer w = Files.newBufferedWriter(configFile)) {
             props.store(w, "CrashRecoveryIT");
         }
-        List<InferenceRequest> requests = TinyModel.mixedRequests(12, 21, 30, 45);
+        List<InferenceRequest> requests = new ArrayList<>(TextModel.textRequests(4, "text", 30, 45));
+        requests.addAll(TinyModel.mixedRequests(12, 21, 30, 45));
         List<InferenceResult> results = new ArrayList<>();
 
         try (RequestClient client = new RequestClient(KAFKA.bootstrapServers(), "crash-in", "crash-out", "crash-dlq",
@@ -79,7 +83,8 @@ class CrashRecoveryIT {
             try (ChildApp first = ChildApp.run(configFile, Map.of())) {
                 requests.forEach(client::send);
                 client.flush();
-                awaitCheckpointAtStep(8, first);
+                // killed once a text request has stored some progress: it must resume from its stored ids
+                awaitCheckpointAtStep(8, "text-", first);
                 first.kill();
             }
             results.addAll(client.poll(Duration.ofMillis(500)).results());
@@ -99,10 +104,16 @@ class CrashRecoveryIT {
         Results.assertExactlyOneEach(requests, results, engine);
         assertThat(results).as("requests resumed from a stored step, not from scratch")
                 .anyMatch(r -> r.getResumedFromStep() > 0);
+        assertThat(results).as("a text request resumed mid-generation, with its text in the result")
+                .anyMatch(r -> r.getRequestId().startsWith("text-") && r.getResumedFromStep() > 0
+                        && r.getText() != null);
     }
 
-    /** Waits until the store's changelog holds a committed checkpoint at {@code step} tokens or more. */
-    private static void awaitCheckpointAtStep(int step, ChildApp app) {
+    /**
+     * Waits until the store's changelog holds a committed checkpoint at {@code step} tokens or more of a request
+     * whose id starts with {@code idPrefix}.
+     */
+    private static void awaitCheckpointAtStep(int step, String idPrefix, ChildApp app) {
         SingleObjectSerde<DecodeState> states = SingleObjectSerde.of(DecodeState.class);
         try (KafkaConsumer<byte[], byte[]> changelog = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
@@ -118,12 +129,12 @@ class CrashRecoveryIT {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : changelog.poll(Duration.ofMillis(200))) {
                     DecodeState s = r.value() == null ? null : states.deserialize(r.topic(), r.value());
-                    if (s != null && s.getStep() >= step) {
+                    if (s != null && s.getStep() >= step && s.getRequest().getRequestId().startsWith(idPrefix)) {
                         return;
                     }
                 }
             }
-            fail("no checkpoint at step " + step + " within 90 s:\n" + app.log());
+            fail("no checkpoint at step " + step + " of " + idPrefix + "* within 90 s:\n" + app.log());
         }
     }
 }

@@ -3,10 +3,12 @@ package io.streamformer.app;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.app.client.RequestClient;
 import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.ops.OpsServer;
 import io.streamformer.app.testing.BadInputs;
 import io.streamformer.app.testing.KafkaExtension;
 import io.streamformer.app.testing.Results;
 import io.streamformer.app.testing.TestApps;
+import io.streamformer.app.testing.TextModel;
 import io.streamformer.app.testing.TinyModel;
 import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.InferenceRequest;
@@ -18,13 +20,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The standalone app on a real broker, exactly-once: results, dead letters, metrics and health endpoints. */
+/**
+ * The standalone app on a real broker, exactly-once: results, dead letters, metrics and health endpoints. The model
+ * has a tokenizer: requests come as token ids and as text, and every result carries its output as text.
+ */
 class KafkaPipelineIT {
     @RegisterExtension
     static final KafkaExtension KAFKA = new KafkaExtension();
@@ -32,7 +38,7 @@ class KafkaPipelineIT {
 
     @BeforeAll
     static void loadModel() {
-        engine = TinyModel.load();
+        engine = TextModel.load();
     }
 
     @AfterAll
@@ -46,8 +52,14 @@ class KafkaPipelineIT {
         Properties props = TestApps.config(KAFKA.bootstrapServers(), "pipeline-test", "pipeline");
         props.put("num.stream.threads", "2");
         props.put(StreamFormerConfig.HTTP_PORT, "0");
-        List<InferenceRequest> requests = TinyModel.mixedRequests(24, 3, 5, 20);
-        List<BadInputs.BadInput> bad = BadInputs.all();
+        props.put(StreamFormerConfig.MODEL_DIR, TextModel.dir().toString());
+        // ids requests with text requests in between
+        List<InferenceRequest> requests = new ArrayList<>(TinyModel.mixedRequests(24, 3, 5, 20));
+        List<InferenceRequest> texts = TextModel.textRequests(8, "text", 5, 20);
+        for (int i = 0; i < texts.size(); i++) {
+            requests.add(3 * i + 1, texts.get(i));
+        }
+        List<BadInputs.BadInput> bad = BadInputs.all(TextModel.SHAPE.vocabSize(), true);
 
         try (StreamFormerApp app = StreamFormerApp.start(StreamFormerConfig.from(props, Map.of(), "test"));
              RequestClient client = new RequestClient(KAFKA.bootstrapServers(), "pipeline-in", "pipeline-out",
@@ -76,7 +88,7 @@ class KafkaPipelineIT {
                 BadInputs.assertMatches(b, letter, "pipeline-in");
             }
 
-            HttpResponse<String> metrics = TestApps.get(app.httpPort(), "/metrics");
+            HttpResponse<String> metrics = TestApps.get(app.httpPort(), OpsServer.METRICS_PATH);
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body())
                     .contains("streamformer_requests_completed_total")
@@ -90,13 +102,13 @@ class KafkaPipelineIT {
             assertThat(counter(metrics.body(), "streamformer_requests_accepted_total")).isEqualTo(requests.size());
             assertThat(counter(metrics.body(), "streamformer_batch_sequences_max"))
                     .as("requests decoded together, not one by one").isGreaterThan(1);
-            assertThat(TestApps.get(app.httpPort(), "/health/live").statusCode()).isEqualTo(200);
+            assertThat(TestApps.get(app.httpPort(), OpsServer.LIVENESS_PATH).statusCode()).isEqualTo(200);
         }
     }
 
     private static void awaitReady(int port) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (TestApps.get(port, "/health/ready").statusCode() != 200) {
+        while (TestApps.get(port, OpsServer.READINESS_PATH).statusCode() != 200) {
             assertThat(System.nanoTime()).as("ready within 60 s").isLessThan(deadline);
             Thread.sleep(100);
         }
