@@ -5,13 +5,21 @@
 //   ./streamformer --help > /dev/null     # builds streams-app/target/streamformer.jar if needed (JDK 21+)
 //   java -cp streams-app/target/streamformer.jar deploy/examples/Requests.java \
 //       --bootstrap-servers localhost:9092 < deploy/examples/requests.jsonl
+//   # a model with a tokenizer (en-es, an opus-mt checkpoint) takes text: JSON with "text", or plain lines
+//   java -cp streams-app/target/streamformer.jar deploy/examples/Requests.java \
+//       --bootstrap-servers localhost:9092 < deploy/examples/sentences.jsonl
+//   echo "Where is the train station?" | java -cp streams-app/target/streamformer.jar \
+//       deploy/examples/Requests.java --bootstrap-servers localhost:9092 --text true
 //
 // Input, one JSON object per line: {"request_id": "r1", "input_ids": [15, 27, 33, 0], "max_new_tokens": 16,
-// "num_beams": 1, "do_sample": false, "temperature": 1.0, "top_k": 50, "top_p": 1.0, "seed": 7}; only
-// request_id and input_ids (source token ids, ending with the model's EOS id) are required.
-// Output, one JSON object per line: each result, or each dead letter of a request that was sent.
+// "num_beams": 1, "do_sample": false, "temperature": 1.0, "top_k": 50, "top_p": 1.0, "seed": 7}; request_id is
+// required, and either input_ids (source token ids, ending with the model's EOS id) or "text": "Some English."
+// (tokenized by the app; the model must have a tokenizer). With --text true every non-blank line is a sentence
+// to translate, sent as a text request with the id text-N (N: the line number) and the model's default settings.
+// Output, one JSON object per line: each result ("text" is the output as text when the model has a tokenizer), or
+// each dead letter of a request that was sent.
 // Options: --bootstrap-servers, --input-topic, --output-topic, --dlq-topic (the app's defaults), --timeout SECONDS,
-// --schema-registry-url URL (for streamformer.serde.format=confluent).
+// --text true|false, --schema-registry-url URL (for streamformer.serde.format=confluent).
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,7 +47,7 @@ public class Requests {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new HashMap<>(Map.of("--bootstrap-servers", "localhost:9092",
                 "--input-topic", "inference-requests", "--output-topic", "inference-results",
-                "--dlq-topic", "inference-dead-letters", "--timeout", "120"));
+                "--dlq-topic", "inference-dead-letters", "--timeout", "120", "--text", "false"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!opt.containsKey(args[i]) && !args[i].equals("--schema-registry-url")) {
                 throw new IllegalArgumentException("unknown option " + args[i]);
@@ -48,11 +56,15 @@ public class Requests {
         }
         StreamFormerSerdes serdes = opt.containsKey("--schema-registry-url")
                 ? StreamFormerSerdes.registry(opt.get("--schema-registry-url")) : StreamFormerSerdes.singleObject();
+        boolean plainText = Boolean.parseBoolean(opt.get("--text"));
         List<InferenceRequest> requests = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        int lineNumber = 0;
         for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lineNumber++;
             if (!line.isBlank()) {
-                requests.add(request(line));
+                requests.add(plainText ? InferenceRequest.newBuilder().setRequestId("text-" + lineNumber)
+                        .setText(line.strip()).build() : request(line));
             }
         }
         Set<String> waiting = new HashSet<>();
@@ -94,6 +106,7 @@ public class Requests {
         InferenceRequest.Builder b = InferenceRequest.newBuilder()
                 .setRequestId(n.path("request_id").asText())
                 .setInputIds(ids);
+        if (n.has("text")) b.setText(n.get("text").asText());
         if (n.has("max_new_tokens")) b.setMaxNewTokens(n.get("max_new_tokens").asInt());
         if (n.has("num_beams")) b.setNumBeams(n.get("num_beams").asInt());
         if (n.has("do_sample")) b.setDoSample(n.get("do_sample").asBoolean());
@@ -108,6 +121,7 @@ public class Requests {
         ObjectNode o = JSON.createObjectNode();
         o.put("request_id", r.getRequestId());
         o.put("finish_reason", r.getFinishReason().name());
+        if (r.getText() != null) o.put("text", r.getText());
         o.set("sequence", JSON.valueToTree(r.getSequence()));
         o.put("generated_tokens", r.getGeneratedTokens());
         o.put("score", r.getScore());

@@ -1,7 +1,6 @@
 package io.streamformer.app.cli;
 
 import ch.qos.logback.classic.Level;
-import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.client.RequestClient;
@@ -83,18 +82,19 @@ public final class DemoCommand implements Callable<Integer> {
                  RequestClient client = new RequestClient(broker.bootstrapServers(), INPUT, OUTPUT, DLQ,
                          StreamFormerSerdes.singleObject())) {
                 int vocab = app.inference().modelInfo().sourceVocabSize();
-                // with a tokenizer in the model directory the demo speaks text; without one, token ids
-                MarianTokenizer tokenizer = MarianTokenizer.missingFiles(modelDir).isEmpty()
-                        ? MarianTokenizer.load(modelDir) : null;
+                // with a tokenizer in the model directory the app takes and gives text: the demo sends sentences
+                // as text requests and prints the results' text; without one, token ids
+                boolean text = app.inference().tokenizer() != null;
+                int maxNewTokens = app.inference().limits().maxDecoderLength() - 1; // a small model may allow < 64
                 Map<String, InferenceRequest> sent = new HashMap<>();
-                for (InferenceRequest r : sampleRequests(requests, vocab, tokenizer)) {
+                for (InferenceRequest r : sampleRequests(requests, vocab, text, maxNewTokens)) {
                     client.send(r);
                     sent.put(r.getRequestId(), r);
                 }
                 client.sendRaw("broken-1".getBytes(), "this is not an InferenceRequest".getBytes());
                 client.flush();
                 out.printf("[demo] sent %d requests and 1 malformed record; waiting for results...%n", requests);
-                boolean complete = receive(client, sent, tokenizer, out, Duration.ofSeconds(timeoutSeconds));
+                boolean complete = receive(client, sent, text, out, Duration.ofSeconds(timeoutSeconds));
                 out.printf("[demo] %s in %.1f s; shutting down.%n", complete ? "done" : "TIMED OUT",
                         (System.nanoTime() - start) / 1e9);
                 return complete ? 0 : 1;
@@ -133,7 +133,8 @@ public final class DemoCommand implements Callable<Integer> {
         return p;
     }
 
-    private static final List<String> SENTENCES = List.of(
+    /** English sample sentences (also kafka-bench's --text default). */
+    static final List<String> SENTENCES = List.of(
             "The weather is nice today.", "Where is the train station?", "I would like a cup of coffee.",
             "The children are playing in the garden.", "We will meet again tomorrow morning.",
             "This book is very interesting.", "How much does this cost?", "She works in a small hospital.",
@@ -141,28 +142,23 @@ public final class DemoCommand implements Callable<Integer> {
             "Thank you for your help.");
 
     /**
-     * Sample requests with a mix of greedy, beam and sampling settings: sentences when there is a tokenizer,
-     * random source ids (ending with EOS = 0) otherwise.
+     * Sample requests with a mix of greedy, beam and sampling settings: English sentences as text requests when
+     * the model has a tokenizer (the app tokenizes them), random source ids (ending with EOS = 0) otherwise.
      */
-    static List<InferenceRequest> sampleRequests(int n, int vocab, MarianTokenizer tokenizer) {
+    static List<InferenceRequest> sampleRequests(int n, int vocab, boolean text, int maxNewTokens) {
         Random rnd = new Random(42);
         List<InferenceRequest> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int[] ids;
-            Map<String, String> metadata = new HashMap<>();
-            if (tokenizer != null) {
-                String text = SENTENCES.get(i % SENTENCES.size());
-                ids = tokenizer.encode(text);
-                metadata.put("text", text);
+            InferenceRequest.Builder b = InferenceRequest.newBuilder().setRequestId(String.format("demo-%02d", i + 1));
+            if (text) {
+                b.setText(SENTENCES.get(i % SENTENCES.size())).setMaxNewTokens(Math.min(64, maxNewTokens));
             } else {
-                ids = new int[4 + rnd.nextInt(6)];
+                int[] ids = new int[4 + rnd.nextInt(6)];
                 for (int j = 0; j < ids.length - 1; j++) {
                     ids[j] = 1 + rnd.nextInt(Math.min(vocab, 1000) - 2);
                 }
+                b.setInputIds(DecodeStates.ints(ids)).setMaxNewTokens(Math.min(16, maxNewTokens));
             }
-            InferenceRequest.Builder b = InferenceRequest.newBuilder().setRequestId(String.format("demo-%02d", i + 1))
-                    .setInputIds(DecodeStates.ints(ids)).setMaxNewTokens(tokenizer != null ? 64 : 16)
-                    .setMetadata(metadata);
             // every mode explicit: models often default to beam search (opus-mt: num_beams 4)
             switch (i % 3) {
                 case 1 -> b.setNumBeams(3);
@@ -174,7 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
         return out;
     }
 
-    private static boolean receive(RequestClient client, Map<String, InferenceRequest> sent, MarianTokenizer tokenizer,
+    private static boolean receive(RequestClient client, Map<String, InferenceRequest> sent, boolean text,
                                    PrintStream out, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int results = 0;
@@ -185,9 +181,9 @@ public final class DemoCommand implements Callable<Integer> {
                 results++;
                 InferenceRequest req = sent.get(r.getRequestId());
                 long ms = r.getFinishedAt().toEpochMilli() - r.getEnqueuedAt().toEpochMilli();
-                Object input = tokenizer != null ? r.getMetadata().get("text") : r.getInputIds();
-                Object output = tokenizer != null ? tokenizer.decode(DecodeStates.toArray(r.getSequence()))
-                        : r.getSequence();
+                // text mode: the request's sentence and the result's text, as the app decoded it
+                Object input = text && req != null ? req.getText() : r.getInputIds();
+                Object output = text ? r.getText() : r.getSequence();
                 out.printf("[%2d/%d] %s %-8s in  %s%n", results, sent.size(), r.getRequestId(), mode(req), input);
                 out.printf("        %-17s out %s  (%s, %d tokens, %d ms)%n", "", output,
                         r.getFinishReason().name().toLowerCase(), r.getGeneratedTokens(), ms);

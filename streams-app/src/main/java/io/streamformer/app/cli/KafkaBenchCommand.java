@@ -8,6 +8,7 @@ import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.client.RequestClient;
@@ -59,8 +60,15 @@ public final class KafkaBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Requests decoded together at most.")
     int batch;
 
-    @Option(names = "--src-len", defaultValue = "16", paramLabel = "L", description = "Source length in tokens.")
+    @Option(names = "--src-len", defaultValue = "16", paramLabel = "L",
+            description = "Source length in tokens (random ids; not with --text).")
     int srcLen;
+
+    @Option(names = "--text", arity = "0..1", fallbackValue = "", paramLabel = "FILE",
+            description = {"Text requests: English sentences (from FILE, one per line, or the demo's) sent as text,"
+                    + " which the app tokenizes; the engine alone gets the same sentences tokenized. Needs a model"
+                    + " with a tokenizer."})
+    String text;
 
     @Option(names = "--new-tokens", defaultValue = "32", paramLabel = "T", description = "max_new_tokens of each request.")
     int newTokens;
@@ -100,16 +108,25 @@ public final class KafkaBenchCommand implements Callable<Integer> {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka")).setLevel(Level.ERROR);
         }
         Path modelDir = BundledModels.exists(model) ? BundledModels.extract(model) : Path.of(model);
-        System.out.printf("kafka-bench: model %s, %d requests (+%d warm-up), batch %d, source %d tokens, %d new tokens%n",
-                modelDir.getFileName(), requests, warmup, batch, srcLen, newTokens);
+        List<String> sentences = text == null ? null : text.isEmpty() ? DemoCommand.SENTENCES : readSentences(text);
+        System.out.printf("kafka-bench: model %s, %d requests (+%d warm-up), batch %d, %s, %d new tokens%n",
+                modelDir.getFileName(), requests, warmup, batch, sentences == null ? "source " + srcLen + " tokens"
+                        : sentences.size() + " sentences sent as text", newTokens);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(partitions, "bench-in", "bench-out", "bench-dlq");
             try (StreamFormerApp app = startApp(broker, modelDir);
                  RequestClient client = new RequestClient(broker.bootstrapServers(), "bench-in", "bench-out",
                          "bench-dlq", StreamFormerSerdes.singleObject())) {
                 int vocab = app.inference().modelInfo().sourceVocabSize();
-                List<int[]> warm = sources(warmup, vocab, 1);
-                List<int[]> timed = sources(requests, vocab, 2);
+                MarianTokenizer tokenizer = app.inference().tokenizer();
+                if (sentences != null && tokenizer == null) {
+                    throw new IllegalArgumentException("--text needs a model with a tokenizer (source.spm, target.spm,"
+                            + " vocab.json); " + modelDir + " has none");
+                }
+                List<Source> warm = sentences != null ? texts(warmup, sentences, tokenizer, 0)
+                        : sources(warmup, vocab, 1);
+                List<Source> timed = sentences != null ? texts(requests, sentences, tokenizer, warmup)
+                        : sources(requests, vocab, 2);
                 // both paths run the same engine code: warm both up before timing either
                 roundTrip(client, warm, "warm-");
                 Run bestEngine = null;
@@ -134,24 +151,56 @@ public final class KafkaBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<int[]> sources(int n, int vocab, long seed) {
+    /** One request's source: token ids, and the text they were tokenized from when it is sent as text. */
+    record Source(String text, int[] ids) {
+        InferenceRequest.Builder request(String id) {
+            InferenceRequest.Builder b = InferenceRequest.newBuilder().setRequestId(id);
+            return text != null ? b.setText(text) : b.setInputIds(DecodeStates.ints(ids));
+        }
+    }
+
+    private List<Source> sources(int n, int vocab, long seed) {
         Random rnd = new Random(seed);
-        List<int[]> out = new ArrayList<>();
+        List<Source> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int[] ids = new int[srcLen];
             for (int j = 0; j < srcLen - 1; j++) {
                 ids[j] = 1 + rnd.nextInt(Math.max(2, vocab - 2));
             }
-            out.add(ids); // last id 0: EOS, as Marian tokenizers end a sentence
+            out.add(new Source(null, ids)); // last id 0: EOS, as Marian tokenizers end a sentence
         }
         return out;
     }
 
+    /** {@code n} sentences, from the {@code first}-th on (cycling), with the ids the app will tokenize them to. */
+    private static List<Source> texts(int n, List<String> sentences, MarianTokenizer tokenizer, int first) {
+        List<Source> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String sentence = sentences.get((first + i) % sentences.size());
+            out.add(new Source(sentence, tokenizer.encode(sentence)));
+        }
+        return out;
+    }
+
+    private static List<String> readSentences(String file) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(Path.of(file)).stream().filter(l -> !l.isBlank()).toList();
+        if (lines.isEmpty()) {
+            throw new IllegalArgumentException("--text " + file + ": no sentences in it");
+        }
+        return lines;
+    }
+
+    private static List<int[]> ids(List<Source> sources) {
+        return sources.stream().map(Source::ids).toList();
+    }
+
     /** engine.generate over {@code timed} after an untimed run over {@code warm}. */
-    private Run engineAlone(Engine engine, List<int[]> warm, List<int[]> timed) {
+    private Run engineAlone(Engine engine, List<Source> warmSources, List<Source> timedSources) {
+        List<int[]> warm = ids(warmSources);
+        List<int[]> timed = ids(timedSources);
         GenerationParams params = engine.generationConfig().resolve(
                 GenerationOverrides.NONE.withMaxNewTokens(newTokens).withNumBeams(1).withSeed(0L));
-        if (warm != timed) {
+        if (warmSources != timedSources) {
             engine.generate(warm, params, batch, null);
         }
         long[] steps = {0, 0};
@@ -187,7 +236,7 @@ public final class KafkaBenchCommand implements Callable<Integer> {
         return StreamFormerApp.start(StreamFormerConfig.from(p, Map.of(), "kafka-bench"));
     }
 
-    private Run throughKafka(StreamFormerApp app, RequestClient client, List<int[]> timed, String idPrefix) {
+    private Run throughKafka(StreamFormerApp app, RequestClient client, List<Source> timed, String idPrefix) {
         DistributionSummary batchSizes = app.registry().get("streamformer.batch.sequences").summary();
         long stepsBefore = batchSizes.count();
         double sequencesBefore = batchSizes.totalAmount();
@@ -205,15 +254,14 @@ public final class KafkaBenchCommand implements Callable<Integer> {
     }
 
     /** Sends every request, then reads until each has its result. */
-    private RoundTrip roundTrip(RequestClient client, List<int[]> sources, String prefix) {
+    private RoundTrip roundTrip(RequestClient client, List<Source> sources, String prefix) {
         Map<String, Long> sentAt = new HashMap<>();
         Map<String, Long> latency = new HashMap<>();
         long generated = 0;
         for (int i = 0; i < sources.size(); i++) {
             String id = prefix + i;
             sentAt.put(id, System.nanoTime());
-            client.send(InferenceRequest.newBuilder().setRequestId(id).setInputIds(DecodeStates.ints(sources.get(i)))
-                    .setMaxNewTokens(newTokens).setNumBeams(1).build());
+            client.send(sources.get(i).request(id).setMaxNewTokens(newTokens).setNumBeams(1).build());
         }
         client.flush();
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();

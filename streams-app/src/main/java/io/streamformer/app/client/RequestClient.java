@@ -60,9 +60,20 @@ public final class RequestClient implements AutoCloseable {
         consumer.subscribe(List.of(outputTopic, deadLetterTopic));
     }
 
+    /**
+     * Sends a request as it is: with {@code input_ids}, or with {@code text} for a model that has a tokenizer
+     * ({@code InferenceRequest.newBuilder().setRequestId(id).setText("...")}, any generation parameters).
+     */
     public void send(InferenceRequest request) {
         sendRaw(request.getRequestId().getBytes(StandardCharsets.UTF_8),
                 serdes.requests().serializer().serialize(inputTopic, request));
+    }
+
+    /** Sends {@code text} to be translated with the model's default generation settings; returns the request. */
+    public InferenceRequest sendText(String requestId, String text) {
+        InferenceRequest request = InferenceRequest.newBuilder().setRequestId(requestId).setText(text).build();
+        send(request);
+        return request;
     }
 
     /** Any bytes at all, e.g. to show what happens to a malformed record. */

@@ -5,12 +5,14 @@ import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.testing.KafkaExtension;
+import io.streamformer.app.testing.TextModel;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,37 +28,44 @@ import static org.assertj.core.api.Assertions.assertThat;
  * deploy/config/streamformer.properties (the tiny model, this broker), and deploy/examples/Requests.java, run as
  * documented (`java -cp <the app's class path> Requests.java ... < requests.jsonl`), gets one answer per request:
  * a result, or a dead letter for the request with no input ids; deploy/examples/DeadLetters.java lists that dead
- * letter and replays its original bytes to the input topic.
+ * letter and replays its original bytes to the input topic. With a model that has a tokenizer, Requests.java sends
+ * text (deploy/examples/sentences.jsonl, or plain lines with --text true) and prints the results' text.
  */
 class ExampleClientIT {
     @RegisterExtension
     static final KafkaExtension KAFKA = new KafkaExtension();
 
+    /** The app as deploy/config/streamformer.properties configures it, on this broker, with topics PREFIX-in, -out, -dlq. */
+    private static StreamFormerApp startApp(Path state, Path modelDir, String prefix) {
+        KAFKA.kafka().createTopics(4, prefix + "-in", prefix + "-out", prefix + "-dlq");
+        Properties props = DeployFiles.properties(DeployFiles.read(DeployFiles.path("deploy/config/streamformer.properties")));
+        props.setProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        props.setProperty(StreamsConfig.APPLICATION_ID_CONFIG, prefix);
+        props.setProperty(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        props.setProperty(MODEL_DIR, modelDir.toString());
+        props.setProperty(HTTP_PORT, "0");
+        props.setProperty(INPUT_TOPIC, prefix + "-in");
+        props.setProperty(OUTPUT_TOPIC, prefix + "-out");
+        props.setProperty(DLQ_TOPIC, prefix + "-dlq");
+        props.setProperty(SHUTDOWN_TIMEOUT_MS, "10000");
+        return StreamFormerApp.start(StreamFormerConfig.from(props, Map.of(), "example"));
+    }
+
+    private static List<String> topicArgs(String prefix) {
+        return List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--input-topic", prefix + "-in",
+                "--output-topic", prefix + "-out", "--dlq-topic", prefix + "-dlq", "--timeout", "90");
+    }
+
     @Test
     void the_example_clients_get_an_answer_per_request_and_list_and_replay_dead_letters(@TempDir Path state)
             throws Exception {
-        String in = "deploy-example-in";
-        String out = "deploy-example-out";
         String dlq = "deploy-example-dlq";
-        KAFKA.kafka().createTopics(4, in, out, dlq);
-        Properties props = DeployFiles.properties(DeployFiles.read(DeployFiles.path("deploy/config/streamformer.properties")));
-        props.setProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        props.setProperty(StreamsConfig.APPLICATION_ID_CONFIG, "deploy-example");
-        props.setProperty(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        props.setProperty(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
-        props.setProperty(MODEL_DIR, BundledModels.extract(BundledModels.TINY_MARIAN).toString());
-        props.setProperty(HTTP_PORT, "0");
-        props.setProperty(INPUT_TOPIC, in);
-        props.setProperty(OUTPUT_TOPIC, out);
-        props.setProperty(DLQ_TOPIC, dlq);
-        props.setProperty(SHUTDOWN_TIMEOUT_MS, "10000");
-
         List<String> lines;
         List<String> letters;
         List<String> afterReplay;
-        try (StreamFormerApp app = StreamFormerApp.start(StreamFormerConfig.from(props, Map.of(), "example"))) {
-            lines = runExample("Requests.java", List.of("--bootstrap-servers", KAFKA.bootstrapServers(),
-                    "--input-topic", in, "--output-topic", out, "--dlq-topic", dlq, "--timeout", "90"),
+        try (StreamFormerApp app = startApp(state, BundledModels.extract(BundledModels.TINY_MARIAN), "deploy-example")) {
+            lines = runExample("Requests.java", topicArgs("deploy-example"),
                     DeployFiles.path("deploy/examples/requests.jsonl"));
             List<String> dlqArgs = List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--dlq-topic", dlq);
             letters = runExample("DeadLetters.java", dlqArgs, null);
@@ -86,6 +95,31 @@ class ExampleClientIT {
                 assertThat(a.path("finish_reason").asText()).isIn("EOS", "LENGTH");
                 assertThat(a.path("sequence").size()).isGreaterThan(1);
             }
+        }
+    }
+
+    @Test
+    void with_a_tokenizer_the_example_client_sends_text_and_prints_the_translations(@TempDir Path state)
+            throws Exception {
+        Path plain = state.resolve("sentences.txt");
+        Files.writeString(plain, "Where is the train station?\n\nThank you for your help.\n");
+        List<JsonNode> answers = new ArrayList<>();
+        try (StreamFormerApp app = startApp(state.resolve("state"), TextModel.dir(), "deploy-example-text")) {
+            for (String line : runExample("Requests.java", topicArgs("deploy-example-text"),
+                    DeployFiles.path("deploy/examples/sentences.jsonl"))) {
+                answers.add(DeployFiles.JSON.readTree(line));
+            }
+            for (String line : runExample("Requests.java", concat(topicArgs("deploy-example-text"), "--text", "true"),
+                    plain)) {
+                answers.add(DeployFiles.JSON.readTree(line));
+            }
+        }
+        // plain lines are requests text-N, N the line number
+        assertThat(answers).extracting(a -> a.path("request_id").asText()).containsExactlyInAnyOrder(
+                "sentence-1", "sentence-2", "sentence-3", "sentence-4", "text-1", "text-3");
+        for (JsonNode a : answers) {
+            assertThat(a.path("finish_reason").asText()).as(a.toString()).isIn("EOS", "LENGTH");
+            assertThat(a.has("text")).as(a.toString()).isTrue();
         }
     }
 
