@@ -123,9 +123,10 @@ public final class KafkaBenchCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--text needs a model with a tokenizer (source.spm, target.spm,"
                             + " vocab.json); " + modelDir + " has none");
                 }
-                List<Source> warm = sentences != null ? texts(warmup, sentences, tokenizer, 0)
+                int maxSource = app.inference().limits().maxSourceLength();
+                List<Source> warm = sentences != null ? texts(warmup, sentences, tokenizer, 0, maxSource)
                         : sources(warmup, vocab, 1);
-                List<Source> timed = sentences != null ? texts(requests, sentences, tokenizer, warmup)
+                List<Source> timed = sentences != null ? texts(requests, sentences, tokenizer, warmup, maxSource)
                         : sources(requests, vocab, 2);
                 // both paths run the same engine code: warm both up before timing either
                 roundTrip(client, warm, "warm-");
@@ -172,12 +173,21 @@ public final class KafkaBenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** {@code n} sentences, from the {@code first}-th on (cycling), with the ids the app will tokenize them to. */
-    private static List<Source> texts(int n, List<String> sentences, MarianTokenizer tokenizer, int first) {
+    /**
+     * {@code n} sentences, from the {@code first}-th on (cycling), with the ids the app will tokenize them to;
+     * refuses a sentence the app would dead-letter as too long (the bench waits for every result).
+     */
+    private static List<Source> texts(int n, List<String> sentences, MarianTokenizer tokenizer, int first,
+                                      int maxSource) {
         List<Source> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String sentence = sentences.get((first + i) % sentences.size());
-            out.add(new Source(sentence, tokenizer.encode(sentence)));
+            int[] ids = tokenizer.encode(sentence);
+            if (ids.length > maxSource) {
+                throw new IllegalArgumentException("--text: \"" + sentence + "\" is " + ids.length
+                        + " tokens long, more than the app's input limit of " + maxSource);
+            }
+            out.add(new Source(sentence, ids));
         }
         return out;
     }
