@@ -2,32 +2,15 @@ package io.streamformer.accelerator.decoding;
 
 import io.streamformer.accelerator.kernels.Softmax;
 
-import java.util.List;
-
 /** Greedy decoding: the most likely next token at every step (generate(num_beams=1, do_sample=False)). */
-final class GreedySearch extends Search implements ArgmaxStep {
-    private Hypothesis current;
-    private int step;
-    private boolean done;
+final class GreedySearch extends SingleSequenceSearch implements ArgmaxStep {
 
     GreedySearch(GenerationParams params, SearchSnapshot snapshot) {
-        super(params);
-        if (snapshot == null) {
-            current = startHypothesis(params);
-        } else {
-            current = snapshot.live().get(0);
-            step = snapshot.step();
-        }
-    }
-
-    @Override
-    public List<Hypothesis> live() {
-        return done ? List.of() : List.of(current);
+        super(params, snapshot);
     }
 
     @Override
     public int[] advance(float[] logits, int offset, int vocab) {
-        // The score follows beam search's convention: log-softmax of the raw logits, then the processors.
         float logSumExp = Softmax.logSumExp(logits, offset, vocab);
         LogitsProcessors.apply(params, current.tokens(), logits, offset, vocab);
         int token = Softmax.argmax(logits, offset, vocab);
@@ -36,7 +19,7 @@ final class GreedySearch extends Search implements ArgmaxStep {
 
     @Override
     public ArgmaxStep argmaxStep() {
-        return done ? null : this;
+        return isDone() ? null : this;
     }
 
     @Override
@@ -51,32 +34,6 @@ final class GreedySearch extends Search implements ArgmaxStep {
 
     @Override
     public int[] advance(int token, float logSumExp, float tokenLogit) {
-        boolean forced = LogitsProcessors.forcesEos(params, current.length());
-        float logprob = forced ? 0f : tokenLogit - logSumExp;
-        current = current.extend(token, (float) (current.score() + logprob));
-        step++;
-        done = token == params.eosTokenId() || current.length() >= params.maxLength();
-        return new int[]{0};
-    }
-
-    @Override
-    public boolean isDone() {
-        return done;
-    }
-
-    @Override
-    public GenerationResult result() {
-        int[] seq = current.tokens();
-        return new GenerationResult(seq, normalise(current.score(), seq.length - 1), reasonFor(seq), step);
-    }
-
-    @Override
-    public SearchSnapshot snapshot() {
-        return new SearchSnapshot(step, List.of(current), List.of());
-    }
-
-    @Override
-    public int step() {
-        return step;
+        return append(token, logSumExp, tokenLogit);
     }
 }

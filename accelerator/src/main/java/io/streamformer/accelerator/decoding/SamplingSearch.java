@@ -3,7 +3,6 @@ package io.streamformer.accelerator.decoding;
 import io.streamformer.accelerator.kernels.Softmax;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -11,38 +10,20 @@ import java.util.SplittableRandom;
  * draw of step s depends only on (seed, s), so a request resumed from a snapshot samples exactly what
  * it would have sampled uninterrupted.
  */
-final class SamplingSearch extends Search {
-    private Hypothesis current;
-    private int step;
-    private boolean done;
+final class SamplingSearch extends SingleSequenceSearch {
 
     SamplingSearch(GenerationParams params, SearchSnapshot snapshot) {
-        super(params);
-        if (snapshot == null) {
-            current = startHypothesis(params);
-        } else {
-            current = snapshot.live().get(0);
-            step = snapshot.step();
-        }
-    }
-
-    @Override
-    public List<Hypothesis> live() {
-        return done ? List.of() : List.of(current);
+        super(params, snapshot);
     }
 
     @Override
     public int[] advance(float[] logits, int offset, int vocab) {
         float logSumExp = Softmax.logSumExp(logits, offset, vocab);
-        float[] raw = Arrays.copyOfRange(logits, offset, offset + vocab);
         boolean forced = LogitsProcessors.forcesEos(params, current.length());
+        // the processors only ban tokens, so a sampled token's logit is still its raw value
         LogitsProcessors.apply(params, current.tokens(), logits, offset, vocab);
-        int token = forced ? params.forcedEosTokenId() : sample(logits, offset, vocab, drawFor(step));
-        float logprob = forced ? 0f : raw[token] - logSumExp;
-        current = current.extend(token, (float) (current.score() + logprob));
-        step++;
-        done = token == params.eosTokenId() || current.length() >= params.maxLength();
-        return new int[]{0};
+        int token = forced ? params.forcedEosTokenId() : sample(logits, offset, vocab, drawFor(step()));
+        return append(token, logSumExp, logits[offset + token]);
     }
 
     private double drawFor(int s) {
@@ -158,26 +139,5 @@ final class SamplingSearch extends Search {
             }
         }
         return a[target];
-    }
-
-    @Override
-    public boolean isDone() {
-        return done;
-    }
-
-    @Override
-    public GenerationResult result() {
-        int[] seq = current.tokens();
-        return new GenerationResult(seq, normalise(current.score(), seq.length - 1), reasonFor(seq), step);
-    }
-
-    @Override
-    public SearchSnapshot snapshot() {
-        return new SearchSnapshot(step, List.of(current), List.of());
-    }
-
-    @Override
-    public int step() {
-        return step;
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
  * row per live hypothesis per step; the search chooses the next tokens and says, for each new live
  * hypothesis, which old one it continues (so that the KV cache can follow).
  */
-public abstract sealed class Search permits GreedySearch, SamplingSearch, BeamSearch {
+public abstract sealed class Search permits SingleSequenceSearch, BeamSearch {
     protected final GenerationParams params;
 
     protected Search(GenerationParams params) {
