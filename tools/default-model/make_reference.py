@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Write accelerator/src/test/resources/models/en-es-reference.jsonl for the Java engine's tests.
+"""Write streams-app/src/test/resources/models/en-es-reference.jsonl for the Java engine's tests.
 
 For 20 held-out English sentences (test split, spread over the length range, deterministic):
   {"text", "input_ids" (source tokenizer + </s>), "greedy" (decoder ids from tools/torch_marian.py
    greedy decoding, starting with decoder_start_token_id, max_new_tokens 64, generation_config.json
-   settings: bad_words_ids, forced_eos_token_id, eos), "greedy_text" (target tokenizer decode)}
+   settings: bad_words_ids, forced_eos_token_id, eos), "greedy_text" (target tokenizer decode),
+   "beam4" and "beam4_score" (4 beams, transformers' sequences_scores)}
 Each sentence is decoded alone (batch 1); the script also checks that one padded batch of all 20
 gives the same ids.
 
@@ -31,7 +32,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", nargs="?", default=os.path.join(ROOT, "streams-app/src/main/resources/models/en-es"))
     ap.add_argument("--corpus", default=os.path.join(HERE, "work", "corpus"))
-    ap.add_argument("--out", default=os.path.join(ROOT, "accelerator/src/test/resources/models/en-es-reference.jsonl"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "streams-app/src/test/resources/models/en-es-reference.jsonl"))
     ap.add_argument("-n", type=int, default=20)
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -46,7 +47,10 @@ def main():
         ids = tok.encode(en[i])
         x = torch.tensor([ids])
         seq = tm.generate(model, x, torch.ones_like(x), max_new_tokens=MAX_NEW, num_beams=1)[0].tolist()
-        rows.append({"text": en[i], "input_ids": ids, "greedy": seq, "greedy_text": tok.decode(seq)})
+        beam = tm.generate(model, x, torch.ones_like(x), max_new_tokens=MAX_NEW, num_beams=4)[0].tolist()
+        beam_score = tm.generate.last_sequences_scores[0].item()
+        rows.append({"text": en[i], "input_ids": ids, "greedy": seq, "greedy_text": tok.decode(seq),
+                     "beam4": beam, "beam4_score": beam_score})
     # batched (right-padded) decoding must give the same ids
     L = max(len(r["input_ids"]) for r in rows)
     x = torch.full((len(rows), L), tok.pad_id, dtype=torch.long)
