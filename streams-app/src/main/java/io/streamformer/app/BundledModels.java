@@ -15,7 +15,7 @@ import java.util.List;
 public final class BundledModels {
     /** The tiny random Marian model: instant, meaningless outputs, no tokenizer. */
     public static final String TINY_MARIAN = "tiny-marian";
-    /** The trained English→Spanish model, once it is bundled. */
+    /** The English→Spanish model trained by tools/default-model (real translations, with a tokenizer). */
     public static final String EN_ES = "en-es";
 
     private static final List<String> FILES = List.of("config.json", "generation_config.json", "model.safetensors",

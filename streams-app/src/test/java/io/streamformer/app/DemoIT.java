@@ -3,11 +3,18 @@ package io.streamformer.app;
 import io.streamformer.app.cli.StreamFormerCli;
 import org.junit.jupiter.api.Test;
 
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.Translator;
+import io.streamformer.accelerator.backends.jvm.JvmBackend;
+import io.streamformer.accelerator.decoding.GenerationOverrides;
+import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.app.testing.TextModel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,5 +58,25 @@ class DemoIT {
         // each English sentence, then the output as text (the tiny model's is nonsense, but text, not ids)
         assertThat(run.printed()).containsPattern("in  The weather is nice today\\.\\n\\s+out [^\\[]")
                 .contains("in  Where is the train station?").contains("in  I would like a cup of coffee.");
+    }
+
+    @Test
+    void byDefaultTheDemoTranslatesEnglishToSpanishWithTheBundledModel() {
+        Run run = demo("demo", "--requests", "4");
+        assertThat(run.exit()).isZero();
+        assertThat(run.printed()).contains("with model en-es").contains("[ 4/4]").contains("[demo] done");
+        // demo-01 and demo-04 are greedy: their output is the bundled model's greedy translation, which
+        // BundledEnEsModelTest checks against PyTorch
+        try (Engine engine = Engine.load(BundledModels.extract(BundledModels.EN_ES), new JvmBackend(1),
+                ProgressListener.NONE)) {
+            Translator translator = Translator.of(engine);
+            var greedy = engine.generationConfig().resolve(GenerationOverrides.NONE.withNumBeams(1));
+            for (String english : List.of("The weather is nice today.", "The children are playing in the garden.")) {
+                String spanish = translator.translate(List.of(english), greedy, 1).get(0);
+                assertThat(spanish).isNotBlank().isNotEqualTo(english);
+                assertThat(run.printed()).containsPattern(Pattern.quote("in  " + english) + "\\n\\s+out "
+                        + Pattern.quote(spanish) + "  \\(eos");
+            }
+        }
     }
 }

@@ -3,16 +3,20 @@ package io.streamformer.app.cli;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.Backends;
+import io.streamformer.app.BundledModels;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Options shared by the commands that load a model. */
 public final class CommonOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face model directory (config.json, model.safetensors, generation_config.json).")
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory (config.json, model.safetensors, generation_config.json),"
+                    + " or a bundled model: en-es, tiny-marian.")
     public Path model;
+    private Path modelDir;
 
     @Option(names = "--backend", defaultValue = Backends.DEFAULT, paramLabel = "NAME",
             description = "Where kernels run: jvm (default) or tornadovm.")
@@ -24,6 +28,15 @@ public final class CommonOptions {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     public boolean verbose;
 
+    /** The model directory: {@code --model} itself, or a bundled model of that name extracted to one. */
+    public Path modelDir() {
+        if (modelDir == null) {
+            String name = model.toString();
+            modelDir = !Files.exists(model) && BundledModels.exists(name) ? BundledModels.extract(name) : model;
+        }
+        return modelDir;
+    }
+
     public Backend newBackend() {
         return Backends.create(backend, device);
     }
@@ -32,7 +45,7 @@ public final class CommonOptions {
     public Engine loadEngine() {
         Backend b = newBackend();
         try (ProgressReporter progress = ProgressReporter.start("Loading " + model.getFileName(), "tensors")) {
-            return Engine.load(model, b, progress);
+            return Engine.load(modelDir(), b, progress);
         } catch (RuntimeException e) {
             b.close();
             throw e;

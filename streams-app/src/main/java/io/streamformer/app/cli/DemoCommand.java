@@ -44,8 +44,8 @@ public final class DemoCommand implements Callable<Integer> {
     private static final String DLQ = "inference-dead-letters";
 
     @Option(names = "--model", paramLabel = "NAME|DIR",
-            description = "A bundled model (tiny-marian, en-es) or a model directory. Default: en-es when it is"
-                    + " bundled, otherwise tiny-marian.")
+            description = "A bundled model (en-es, tiny-marian) or a model directory. Default: en-es, the"
+                    + " bundled English→Spanish model.")
     String model;
 
     @Option(names = "--requests", defaultValue = "12", paramLabel = "N", description = "Sample requests to send.")
@@ -162,7 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
             // every mode explicit: models often default to beam search (opus-mt: num_beams 4)
             switch (i % 3) {
                 case 1 -> b.setNumBeams(3);
-                case 2 -> b.setNumBeams(1).setDoSample(true).setTopK(20).setSeed(7L + i);
+                case 2 -> b.setNumBeams(1).setDoSample(true).setTemperature(0.6).setTopK(20).setSeed(7L + i);
                 default -> b.setNumBeams(1);
             }
             out.add(b.build());

@@ -60,12 +60,12 @@ public final class TranslateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to translate: give the text as arguments or --input FILE");
         }
         // the tokenizer first: a directory without one fails before the weights are loaded
-        List<String> missing = MarianTokenizer.missingFiles(common.model);
+        List<String> missing = MarianTokenizer.missingFiles(common.modelDir());
         if (!missing.isEmpty()) {
             throw new ModelFormatException(common.model + " has no tokenizer files (" + String.join(", ", missing)
                     + " missing): translate needs a Marian tokenizer; use generate to feed token ids");
         }
-        MarianTokenizer tokenizer = MarianTokenizer.load(common.model);
+        MarianTokenizer tokenizer = MarianTokenizer.load(common.modelDir());
         try (Engine engine = common.loadEngine()) {
             Translator translator = new Translator(engine, tokenizer);
             GenerationParams params = engine.generationConfig().resolve(generation.overrides());

@@ -65,6 +65,16 @@ class TranslateCommandTest {
     }
 
     @Test
+    void aBundledModelIsNamedInsteadOfADirectory() throws IOException {
+        // the first sentence of the PyTorch reference (BundledEnEsModelTest checks all of them)
+        var row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Files.readAllLines(Path.of("src/test/resources/models/en-es-reference.jsonl")).get(0));
+        Run r = run("translate", "--model", "en-es", row.get("text").asText());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.lines()).containsExactly(row.get("greedy_text").asText());
+    }
+
+    @Test
     void acceptsBeamSearch() {
         Run r = run("translate", "--model", model.toString(), "--beams", "3", "--max-new-tokens", "5", "a small dog");
         assertThat(r.exitCode()).as(r.err()).isZero();
