@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check tools/torch_marian.py against a Hugging Face reference fixture (not run by any test).
 
-usage: /usr/bin/python3 tools/check_torch_marian.py /work/shared/fixtures/hf/marian
+usage: /usr/bin/python3 tools/check_torch_marian.py accelerator/src/test/resources/fixtures/hf/marian
 
 Checks, per case of reference.json:
   * logits of one teacher-forced forward pass within 1e-4 of HF's (first logits_positions rows)
@@ -23,7 +23,8 @@ import torch_marian as tm  # noqa: E402
 
 
 def main():
-    fx = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/hf/marian"
+    fx = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "accelerator", "src", "test", "resources", "fixtures", "hf", "marian")
     torch.set_num_threads(1)
     ref = json.load(open(os.path.join(fx, "reference.json")))
     model = tm.load(fx)
