@@ -18,7 +18,8 @@ public final class VectorMath {
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
-    private static final float MAX_X = 88.3762626647949f;
+    // just below ln(Float.MAX_VALUE); larger inputs saturate at about 3.4e38 instead of overflowing
+    private static final float MAX_X = 88.72283f;
     private static final float MIN_X = -87.3365447505531f;
     // Cephes expf polynomial for e^r - 1 - r on [-ln2/2, ln2/2], about 1 ulp overall.
     private static final float P0 = 1.9875691500E-4f;
@@ -48,6 +49,10 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(S, P4));
         p = p.fma(r, FloatVector.broadcast(S, P5));
         p = p.fma(z, r).add(1f);
+        // near the top n reaches 128, whose 2^n is no float: scale by 2^127 and double p first
+        var top = n.compare(VectorOperators.GT, 127).cast(S);
+        p = p.add(p, top);
+        n = n.min(127);
         FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(scale).blend(0f, underflow);
     }
@@ -70,6 +75,10 @@ public final class VectorMath {
         p = Math.fma(p, r, P4);
         p = Math.fma(p, r, P5);
         p = Math.fma(p, z, r) + 1f;
+        if (n > 127) {
+            p = p + p;
+            n = 127;
+        }
         return p * Float.intBitsToFloat((n + 127) << 23);
     }
 

@@ -146,6 +146,24 @@ class KernelPropertiesTest {
         assertThat(out[0]).isEqualTo(VectorMath.exp(x));
     }
 
+    @org.junit.jupiter.api.Test
+    void expIsAccurateUpToTheLargestFloatAndSaturatesAboveIt() {
+        float[] lanes = new float[VectorMath.S.length()];
+        float[] out = new float[lanes.length];
+        // every float from 88 up to where e^x leaves the float range: 2^n reaches 2^128 there
+        for (float x = 88f; Math.exp(x) < Float.MAX_VALUE; x = Math.nextUp(x)) {
+            float got = VectorMath.exp(x);
+            double exact = Math.exp(x);
+            assertThat((double) got).as("exp(%s)", x).isCloseTo(exact, org.assertj.core.data.Offset.offset(exact * 3e-7));
+            java.util.Arrays.fill(lanes, x);
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, lanes, 0)).intoArray(out, 0);
+            assertThat(out[0]).as("vector exp(%s)", x).isEqualTo(got);
+        }
+        for (float x : new float[] {88.8f, 100f, 1e6f, Float.MAX_VALUE}) {
+            assertThat(VectorMath.exp(x)).as("exp(%s)", x).isFinite().isGreaterThan(3.4e38f);
+        }
+    }
+
     @Property(tries = 50)
     void logSumExpAndArgmaxMatchReference(@ForAll @IntRange(min = 1, max = 500) int n,
                                           @ForAll @IntRange(min = 0, max = 1000) int seed) {
