@@ -29,6 +29,11 @@ public final class BundledModels {
         return BundledModels.class.getResource("/models/" + name + "/config.json") != null;
     }
 
+    /** The directory for {@code --model NAME|DIR}: a bundled model of that name (extracted), else the path. */
+    public static Path resolve(String nameOrDirectory) {
+        return exists(nameOrDirectory) ? extract(nameOrDirectory) : Path.of(nameOrDirectory);
+    }
+
     /**
      * Copies the bundled model to {@code <tmpdir>/streamformer-models/NAME} (reused when already there), so that
      * the directory's name, and with it the default model id, stays NAME.

@@ -6,7 +6,6 @@ import io.streamformer.accelerator.backends.Backends;
 import io.streamformer.app.BundledModels;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Options shared by the commands that load a model. */
@@ -28,11 +27,10 @@ public final class CommonOptions {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     public boolean verbose;
 
-    /** The model directory: {@code --model} itself, or a bundled model of that name extracted to one. */
+    /** The model directory: a bundled model of {@code --model}'s name extracted to one, or the directory itself. */
     public Path modelDir() {
         if (modelDir == null) {
-            String name = model.toString();
-            modelDir = !Files.exists(model) && BundledModels.exists(name) ? BundledModels.extract(name) : model;
+            modelDir = BundledModels.resolve(model.toString()); // extracted once: translate asks twice
         }
         return modelDir;
     }

@@ -105,12 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private Path modelDirectory() {
-        String name = model != null ? model : BundledModels.exists(BundledModels.EN_ES) ? BundledModels.EN_ES
-                : BundledModels.TINY_MARIAN;
-        if (BundledModels.exists(name)) {
-            return BundledModels.extract(name);
-        }
-        Path dir = Path.of(name);
+        String name = model != null ? model : BundledModels.EN_ES;
+        Path dir = BundledModels.resolve(name);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--model " + name + ": neither a bundled model (tiny-marian, en-es)"
                     + " nor a directory");

@@ -107,7 +107,7 @@ public final class KafkaBenchCommand implements Callable<Integer> {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.streamformer")).setLevel(Level.WARN);
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka")).setLevel(Level.ERROR);
         }
-        Path modelDir = BundledModels.exists(model) ? BundledModels.extract(model) : Path.of(model);
+        Path modelDir = BundledModels.resolve(model);
         List<String> sentences = text == null ? null : text.isEmpty() ? DemoCommand.SENTENCES : readSentences(text);
         System.out.printf("kafka-bench: model %s, %d requests (+%d warm-up), batch %d, %s, %d new tokens%n",
                 modelDir.getFileName(), requests, warmup, batch, sentences == null ? "source " + srcLen + " tokens"
