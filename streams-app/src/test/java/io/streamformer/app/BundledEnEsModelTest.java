@@ -1,7 +1,6 @@
 package io.streamformer.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.Translator;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
@@ -9,16 +8,12 @@ import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.app.testing.EnEsReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -35,20 +30,11 @@ class BundledEnEsModelTest {
     private static Translator translator;
 
     @BeforeAll
-    static void load() throws IOException {
+    static void load() {
         assertThat(BundledModels.exists(BundledModels.EN_ES)).as("models/en-es is bundled").isTrue();
         engine = Engine.load(BundledModels.extract(BundledModels.EN_ES), new JvmBackend(2), ProgressListener.NONE);
         translator = Translator.of(engine);
-        reference = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (InputStream in = BundledEnEsModelTest.class.getResourceAsStream("/models/en-es-reference.jsonl")) {
-            assertThat(in).as("test resource models/en-es-reference.jsonl").isNotNull();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    reference.add(json.readTree(line));
-                }
-            }
-        }
+        reference = EnEsReference.rows();
         assertThat(reference).hasSize(20);
     }
 
@@ -57,10 +43,6 @@ class BundledEnEsModelTest {
         if (engine != null) {
             engine.close();
         }
-    }
-
-    private static int[] ints(JsonNode array) {
-        return StreamSupport.stream(array.spliterator(), false).mapToInt(JsonNode::intValue).toArray();
     }
 
     private static GenerationParams params(int beams) {
@@ -77,7 +59,7 @@ class BundledEnEsModelTest {
         List<int[]> sources = sources();
         for (int i = 0; i < reference.size(); i++) {
             assertThat(sources.get(i)).as(reference.get(i).get("text").asText())
-                    .containsExactly(ints(reference.get(i).get("input_ids")));
+                    .containsExactly(EnEsReference.ints(reference.get(i).get("input_ids")));
         }
     }
 
@@ -87,7 +69,7 @@ class BundledEnEsModelTest {
         List<GenerationResult> batched = engine.generate(sources, params(1), sources.size(), null);
         for (int i = 0; i < reference.size(); i++) {
             JsonNode row = reference.get(i);
-            int[] expected = ints(row.get("greedy"));
+            int[] expected = EnEsReference.ints(row.get("greedy"));
             int[] alone = engine.generate(List.of(sources.get(i)), params(1), 1, null).get(0).sequence();
             assertThat(alone).as("alone: " + row.get("text").asText()).containsExactly(expected);
             assertThat(batched.get(i).sequence()).as("batched: " + row.get("text").asText())
@@ -102,7 +84,7 @@ class BundledEnEsModelTest {
         for (int i = 0; i < reference.size(); i++) {
             JsonNode row = reference.get(i);
             assertThat(results.get(i).sequence()).as(row.get("text").asText())
-                    .containsExactly(ints(row.get("beam4")));
+                    .containsExactly(EnEsReference.ints(row.get("beam4")));
             assertThat(results.get(i).score()).as(row.get("text").asText())
                     .isCloseTo(row.get("beam4_score").asDouble(), within(1e-4));
         }

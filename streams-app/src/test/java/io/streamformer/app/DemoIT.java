@@ -1,18 +1,14 @@
 package io.streamformer.app;
 
-import io.streamformer.app.cli.StreamFormerCli;
-import org.junit.jupiter.api.Test;
-
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.Translator;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
 import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.app.testing.CliRun;
 import io.streamformer.app.testing.TextModel;
+import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -20,51 +16,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code streamformer demo}: brings up its own broker, answers every sample request, reports the bad one, exits 0. */
 class DemoIT {
-    record Run(int exit, String printed) {
-    }
-
-    private static Run demo(String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamFormerCli.execute(args);
-        } finally {
-            System.setOut(out);
-        }
-        String printed = captured.toString(StandardCharsets.UTF_8);
-        out.print(printed);
-        return new Run(exit, printed);
+    private static CliRun demo(String... args) {
+        return CliRun.execute(true, args);
     }
 
     @Test
     void theDemoRunsEndToEndAndExitsByItself() {
-        Run run = demo("demo", "--requests", "6", "--model", BundledModels.TINY_MARIAN);
-        assertThat(run.exit()).isZero();
-        assertThat(run.printed()).contains("[ 6/6]").contains("[dead letter]").contains("UNDECODABLE")
+        CliRun run = demo("demo", "--requests", "6", "--model", BundledModels.TINY_MARIAN);
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("[ 6/6]").contains("[dead letter]").contains("UNDECODABLE")
                 .contains("[demo] done");
         for (int i = 1; i <= 6; i++) {
-            assertThat(run.printed()).contains(String.format("demo-%02d", i));
+            assertThat(run.out()).contains(String.format("demo-%02d", i));
         }
     }
 
     @Test
     void withATokenizerTheDemoSendsSentencesAsTextAndPrintsTheResultsText() {
-        Run run = demo("demo", "--requests", "3", "--model", TextModel.dir().toString());
-        assertThat(run.exit()).isZero();
-        assertThat(run.printed()).contains("[ 3/3]").contains("[demo] done").contains("UNDECODABLE")
+        CliRun run = demo("demo", "--requests", "3", "--model", TextModel.dir().toString());
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("[ 3/3]").contains("[demo] done").contains("UNDECODABLE")
                 .doesNotContain("INVALID_INPUT", "INVALID_PARAMETERS");
         // each English sentence, then the output as text (the tiny model's is nonsense, but text, not ids)
-        assertThat(run.printed()).containsPattern("in  The weather is nice today\\.\\n\\s+out [^\\[]")
+        assertThat(run.out()).containsPattern("in  The weather is nice today\\.\\n\\s+out [^\\[]")
                 .contains("in  Where is the train station?").contains("in  I would like a cup of coffee.");
     }
 
     @Test
     void byDefaultTheDemoTranslatesEnglishToSpanishWithTheBundledModel() {
-        Run run = demo("demo", "--requests", "4");
-        assertThat(run.exit()).isZero();
-        assertThat(run.printed()).contains("with model en-es").contains("[ 4/4]").contains("[demo] done");
+        CliRun run = demo("demo", "--requests", "4");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("with model en-es").contains("[ 4/4]").contains("[demo] done");
         // demo-01 and demo-04 are greedy: their output is the bundled model's greedy translation, which
         // BundledEnEsModelTest checks against PyTorch
         try (Engine engine = Engine.load(BundledModels.extract(BundledModels.EN_ES), new JvmBackend(1),
@@ -74,7 +56,7 @@ class DemoIT {
             for (String english : List.of("The weather is nice today.", "The children are playing in the garden.")) {
                 String spanish = translator.translate(List.of(english), greedy, 1).get(0);
                 assertThat(spanish).isNotBlank().isNotEqualTo(english);
-                assertThat(run.printed()).containsPattern(Pattern.quote("in  " + english) + "\\n\\s+out "
+                assertThat(run.out()).containsPattern(Pattern.quote("in  " + english) + "\\n\\s+out "
                         + Pattern.quote(spanish) + "  \\(eos");
             }
         }

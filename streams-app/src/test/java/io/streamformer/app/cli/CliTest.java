@@ -3,17 +3,14 @@ package io.streamformer.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamformer.app.TestModels;
+import io.streamformer.app.testing.CliRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,38 +25,14 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    record Run(int exitCode, String out, String err) {
-        List<JsonNode> jsonLines() throws IOException {
-            List<JsonNode> lines = new ArrayList<>();
-            for (String l : out.split("\n")) {
-                if (!l.isBlank()) {
-                    lines.add(JSON.readTree(l));
-                }
-            }
-            return lines;
-        }
-    }
-
     @BeforeAll
     static void loadReference() throws IOException {
         model = TestModels.marianFixture();
         reference = JSON.readTree(model.resolve("reference.json").toFile());
     }
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = StreamFormerCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.execute(args);
     }
 
     private Path requestsFile(String field) throws IOException {
@@ -74,7 +47,7 @@ class CliTest {
 
     @Test
     void generateGreedyPrintsOneLinePerRequestInInputOrder() throws IOException {
-        Run r = run("generate", "--model", model.toString(), "--input", requestsFile("input_ids").toString(),
+        CliRun r = run("generate", "--model", model.toString(), "--input", requestsFile("input_ids").toString(),
                 "--max-new-tokens", "12", "--batch-size", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> lines = r.jsonLines();
@@ -89,7 +62,7 @@ class CliTest {
 
     @Test
     void generateWithBeamsGivesTransformersSequencesAndScores() throws IOException {
-        Run r = run("generate", "--model", model.toString(), "--input", requestsFile("input_ids").toString(),
+        CliRun r = run("generate", "--model", model.toString(), "--input", requestsFile("input_ids").toString(),
                 "--max-new-tokens", "12", "--beams", "3");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> lines = r.jsonLines();
@@ -107,7 +80,7 @@ class CliTest {
         Path f = tmp.resolve("forward.jsonl");
         Files.writeString(f, "{\"input_ids\":" + c.get("input_ids") + ",\"decoder_input_ids\":"
                 + c.get("decoder_input_ids") + "}\n");
-        Run r = run("forward", "--model", model.toString(), "--input", f.toString());
+        CliRun r = run("forward", "--model", model.toString(), "--input", f.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode logits = r.jsonLines().get(0).get("logits");
         assertThat(logits.size()).isEqualTo(c.get("decoder_input_ids").size());
@@ -122,7 +95,7 @@ class CliTest {
 
     @Test
     void benchPrintsOneJsonLineEndingWithTokensPerSecond() {
-        Run r = run("bench", "--model", model.toString(), "--batch-size", "2", "--beams", "2", "--src-len", "5",
+        CliRun r = run("bench", "--model", model.toString(), "--batch-size", "2", "--beams", "2", "--src-len", "5",
                 "--new-tokens", "6", "--warmup", "0", "--iterations", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
         String line = r.out().strip();
@@ -133,11 +106,11 @@ class CliTest {
     @Test
     void createModelWritesALoadableCheckpoint() throws IOException {
         Path dir = tmp.resolve("random");
-        Run r = run("create-model", "--out", dir.toString(), "--preset", "tiny", "--dtype", "bf16");
+        CliRun r = run("create-model", "--out", dir.toString(), "--preset", "tiny", "--dtype", "bf16");
         assertThat(r.exitCode()).as(r.err()).isZero();
         Path in = tmp.resolve("in.jsonl");
         Files.writeString(in, "{\"input_ids\":[4,5,6,0]}\n");
-        Run g = run("generate", "--model", dir.toString(), "--input", in.toString(), "--max-new-tokens", "4",
+        CliRun g = run("generate", "--model", dir.toString(), "--input", in.toString(), "--max-new-tokens", "4",
                 "--min-new-tokens", "4");
         assertThat(g.exitCode()).as(g.err()).isZero();
         assertThat(g.jsonLines().get(0).get("sequence").size()).isEqualTo(5);
@@ -147,7 +120,7 @@ class CliTest {
     void aBadRequestLineIsNamedInOneLine() throws IOException {
         Path f = tmp.resolve("bad.jsonl");
         Files.writeString(f, "{\"input_ids\":[1,2,0]}\n{\"input_ids\":[1,200,0]}\n");
-        Run r = run("generate", "--model", model.toString(), "--input", f.toString());
+        CliRun r = run("generate", "--model", model.toString(), "--input", f.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err().strip()).isEqualTo("streamformer: " + f + " line 2: input_ids[1] = 200 lies outside"
@@ -161,10 +134,10 @@ class CliTest {
         Files.writeString(dir.resolve("config.json"), "not json");
         Files.write(dir.resolve("model.safetensors"), new byte[16]);
         Path in = requestsFile("input_ids");
-        Run r = run("generate", "--model", dir.toString(), "--input", in.toString());
+        CliRun r = run("generate", "--model", dir.toString(), "--input", in.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("streamformer: config.json is not valid JSON").doesNotContain("\n");
-        Run verbose = run("generate", "--model", dir.toString(), "--input", in.toString(), "--verbose");
+        CliRun verbose = run("generate", "--model", dir.toString(), "--input", in.toString(), "--verbose");
         assertThat(verbose.err()).contains("at io.streamformer.");
     }
 }
