@@ -1,5 +1,6 @@
 package io.streamformer.app;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -15,12 +16,21 @@ import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.ops.OpsServer;
+import io.streamformer.app.streams.DeadLetterFailures;
+import io.streamformer.app.streams.DeadLetterProductionHandler;
 import io.streamformer.app.streams.StreamFormerTopology;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +38,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static io.streamformer.app.config.StreamFormerConfig.*;
 
@@ -49,12 +64,13 @@ public final class StreamFormerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final OpsServer ops;
+    private final StreamThreadFailures threadFailures;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
     private StreamFormerApp(StreamFormerConfig config, PrometheusMeterRegistry registry, JvmGcMetrics jvmGc,
                             Engine engine, InferenceService inference, KafkaStreams streams,
-                            KafkaStreamsMetrics streamsMetrics, OpsServer ops) {
+                            KafkaStreamsMetrics streamsMetrics, OpsServer ops, StreamThreadFailures threadFailures) {
         this.config = config;
         this.registry = registry;
         this.jvmGc = jvmGc;
@@ -63,6 +79,7 @@ public final class StreamFormerApp implements AutoCloseable {
         this.streams = streams;
         this.streamsMetrics = streamsMetrics;
         this.ops = ops;
+        this.threadFailures = threadFailures;
     }
 
     /** Loads the model, starts the inference thread, Kafka Streams and the HTTP endpoints. */
@@ -79,6 +96,8 @@ public final class StreamFormerApp implements AutoCloseable {
         }
         InferenceService inference = null;
         KafkaStreams streams = null;
+        DeadLetterFailures deadLetterFailures = new DeadLetterFailures();
+        StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS));
         KafkaStreamsMetrics streamsMetrics = null;
         try {
             inference = InferenceService.start(engine, config.modelId(), limits(config),
@@ -91,17 +110,17 @@ public final class StreamFormerApp implements AutoCloseable {
                     .emitInterval(Duration.ofMillis(config.getLong(EMIT_INTERVAL_MS)))
                     .checkpointInterval(Duration.ofMillis(config.getLong(CHECKPOINT_INTERVAL_MS)))
                     .intakeMaxBlock(Duration.ofMillis(config.getLong(INTAKE_MAX_BLOCK_MS)))
+                    .maxRequestBytes(config.getInt(REQUEST_MAX_BYTES))
+                    .deadLetterMaxRecordBytes(deadLetterMaxRecordBytes(config))
+                    .deadLetterFailures(deadLetterFailures)
                     .build();
-            streams = new KafkaStreams(topology, config.streamsProperties());
+            streams = new KafkaStreams(topology, streamsProperties(config, registry, deadLetterFailures));
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("A stream thread failed; shutting this instance down", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-            });
+            streams.setUncaughtExceptionHandler(threadFailures);
             OpsServer ops = startOps(config, registry, inference, streams);
             StreamFormerApp app = new StreamFormerApp(config, registry, jvmGc, engine, inference, streams,
-                    streamsMetrics, ops);
+                    streamsMetrics, ops, threadFailures);
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams: {} -> {}", before, now);
                 if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
@@ -128,6 +147,58 @@ public final class StreamFormerApp implements AutoCloseable {
             registry.close();
             throw e;
         }
+    }
+
+    /**
+     * The Kafka Streams properties, with the app's production exception handler unless the configuration names
+     * one: it skips (and counts) a dead letter the producer refuses instead of stopping the instance.
+     */
+    static Properties streamsProperties(StreamFormerConfig config, MeterRegistry registry,
+                                        DeadLetterFailures failures) {
+        Properties props = config.streamsProperties();
+        if (!props.containsKey(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)
+                && !props.containsKey(StreamsConfig.DEFAULT_PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)) {
+            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class);
+            props.put(DeadLetterProductionHandler.DLQ_TOPIC, config.deadLetterTopic());
+            props.put(DeadLetterProductionHandler.REGISTRY, registry);
+            props.put(DeadLetterProductionHandler.FAILURES, failures);
+        }
+        return props;
+    }
+
+    /**
+     * The size bound of dead-letter records: the smaller of the producer's {@code max.request.size} and the
+     * dead-letter topic's {@code max.message.bytes} (asked of the cluster; if that fails, the producer's alone), and
+     * of {@link StreamFormerConfig#DLQ_MAX_RECORD_BYTES} when that is set.
+     */
+    static int deadLetterMaxRecordBytes(StreamFormerConfig config) {
+        Properties props = config.streamsProperties();
+        Object producerLimit = props.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                props.getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20));
+        int limit = Integer.parseInt(producerLimit.toString().trim());
+        int configured = config.getInt(DLQ_MAX_RECORD_BYTES);
+        if (configured > limit) {
+            LOG.warn("{}={} is more than the producer's max.request.size ({}): dead letters are kept under the latter",
+                    DLQ_MAX_RECORD_BYTES, configured, limit);
+        } else if (configured > 0) {
+            limit = configured;
+        }
+        Map<String, Object> adminProps = new HashMap<>();
+        props.stringPropertyNames().forEach(k -> adminProps.put(k, props.getProperty(k)));
+        adminProps.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, config.deadLetterTopic());
+        try (Admin admin = Admin.create(adminProps)) {
+            ConfigEntry entry = admin.describeConfigs(List.of(topic), new DescribeConfigsOptions().timeoutMs(15_000))
+                    .all().get(20, TimeUnit.SECONDS).get(topic).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            if (entry != null && entry.value() != null) {
+                limit = Math.min(limit, Integer.parseInt(entry.value()));
+            }
+        } catch (Exception e) {
+            LOG.warn("Could not read max.message.bytes of the dead-letter topic {} ({}); dead letters are kept under"
+                    + " {} bytes", config.deadLetterTopic(), e.getCause() != null ? e.getCause() : e, limit);
+        }
+        LOG.info("Dead letters keep their original bytes up to a record size of {} bytes", limit);
+        return limit;
     }
 
     /**
@@ -236,6 +307,11 @@ public final class StreamFormerApp implements AutoCloseable {
     /** The HTTP port, or -1 when the endpoints are off. */
     public int httpPort() {
         return ops != null ? ops.port() : -1;
+    }
+
+    /** Why Kafka Streams was shut down after a failure (a missing permission, repeated thread failures), or null. */
+    public String failureReason() {
+        return threadFailures.fatalReason();
     }
 
     /** Blocks until Kafka Streams stops (closed, or failed); true if it failed. */

@@ -99,8 +99,8 @@ class KafkaPipelineIT {
                     .contains("streamformer_active_sequences")
                     .contains("streamformer_dead_letters_total")
                     .contains("kafka_stream_thread_"); // Kafka Streams' own metrics
-            assertThat(counter(metrics.body(), "streamformer_requests_accepted_total")).isEqualTo(requests.size());
-            assertThat(counter(metrics.body(), "streamformer_batch_sequences_max"))
+            assertThat(TestApps.metric(metrics.body(), "streamformer_requests_accepted_total")).isEqualTo(requests.size());
+            assertThat(TestApps.metric(metrics.body(), "streamformer_batch_sequences_max"))
                     .as("requests decoded together, not one by one").isGreaterThan(1);
             assertThat(TestApps.get(app.httpPort(), OpsServer.LIVENESS_PATH).statusCode()).isEqualTo(200);
         }
@@ -114,9 +114,4 @@ class KafkaPipelineIT {
         }
     }
 
-    /** The value of an untagged counter in the Prometheus text format. */
-    private static double counter(String body, String name) {
-        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 }

@@ -25,6 +25,10 @@ public final class RegistrySerde<T extends SpecificRecord> implements Serde<T> {
     public static final byte MAGIC_BYTE = 0;
     public static final int HEADER_LENGTH = 5;
 
+    static {
+        AvroLimits.apply();
+    }
+
     private final AvroKafkaSerializer<T> serializer;
     private final AvroKafkaDeserializer<T> deserializer;
     private final Class<T> type;

@@ -22,13 +22,15 @@ import java.util.Set;
  * only by fingerprint, still read what earlier releases wrote: requests from clients not yet upgraded, and the
  * decode-state changelog of the instance that ran before an upgrade.
  *
- * <p>Versions: 1, the first release; 2 (current), {@code InferenceRequest.text}, a default for
- * {@code InferenceRequest.input_ids}, {@code InferenceResult.text}. When a schema changes again, copy the
- * current .avsc files to {@code history/v2/} first and add "v2" to {@link #VERSIONS}.
+ * <p>Versions: 1, the first release; 2, {@code InferenceRequest.text}, a default for
+ * {@code InferenceRequest.input_ids}, {@code InferenceResult.text}; 3 (current), {@code InferenceRequest.messages},
+ * {@code stop} and {@code repetition_penalty}, the finish reason {@code STOP}, {@code DeadLetter.original_value_size}
+ * and {@code original_truncated}. When a schema changes again, copy the current .avsc files to {@code history/v3/}
+ * first and add "v3" to {@link #VERSIONS}.
  */
 public final class SchemaHistory {
     /** Earlier versions, oldest first; each directory holds the four .avsc files as that release had them. */
-    static final List<String> VERSIONS = List.of("v1");
+    static final List<String> VERSIONS = List.of("v1", "v2");
     /** Parsing order within one version: DecodeState refers to InferenceRequest by name. */
     private static final List<String> FILES = List.of("InferenceRequest", "InferenceResult", "DeadLetter",
             "DecodeState");

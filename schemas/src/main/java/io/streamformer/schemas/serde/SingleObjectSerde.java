@@ -35,6 +35,10 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
     /** Marker plus fingerprint. */
     public static final int HEADER_LENGTH = 10;
 
+    static {
+        AvroLimits.apply();
+    }
+
     private final Class<T> type;
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
@@ -100,7 +104,8 @@ public final class SingleObjectSerde<T extends SpecificRecord> implements Serde<
                     + " schema this app knows (expected " + HexFormat.of().formatHex(fingerprintBytes()) + ")", e);
         } catch (BadHeaderException e) {
             throw new AvroDecodingException(AvroDecodingException.Kind.UNDECODABLE, e.getMessage(), e);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
+                 | UnsupportedOperationException e) {
             // a body that does not parse with the schema its header names: truncated or corrupt
             throw new AvroDecodingException(AvroDecodingException.Kind.UNDECODABLE, "the body of this "
                     + type.getSimpleName() + " does not parse (" + e + ")", e);

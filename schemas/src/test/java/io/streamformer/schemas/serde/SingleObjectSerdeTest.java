@@ -98,6 +98,32 @@ class SingleObjectSerdeTest {
     }
 
     @Test
+    void aBodyThatClaimsAHugeArrayIsUndecodableWithoutAllocatingIt() {
+        byte[] header = Arrays.copyOf(serde.serialize("t", request()), SingleObjectSerde.HEADER_LENGTH);
+        for (long claim : new long[]{Integer.MAX_VALUE, 100_000_000L}) {
+            // request_id "x", then an input_ids block that claims this many entries and holds two
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            body.writeBytes(new byte[]{2, 'x'});
+            for (long n = claim << 1; ; n >>>= 7) {
+                if ((n & ~0x7FL) == 0) {
+                    body.write((int) n);
+                    break;
+                }
+                body.write((int) ((n & 0x7F) | 0x80));
+            }
+            body.writeBytes(new byte[]{2, 4});
+            byte[] bytes = Arrays.copyOf(header, header.length + body.size());
+            System.arraycopy(body.toByteArray(), 0, bytes, header.length, body.size());
+            long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            assertThatThrownBy(() -> serde.deserialize("t", bytes)).as("claim " + claim)
+                    .isInstanceOfSatisfying(AvroDecodingException.class,
+                            e -> assertThat(e.kind()).isEqualTo(AvroDecodingException.Kind.UNDECODABLE));
+            long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            assertThat(after - before).as("bytes allocated for a claim of " + claim).isLessThan(64L << 20);
+        }
+    }
+
+    @Test
     void recordsWrittenWithAnOlderSchemaAreReadOnceThatSchemaIsAdded() throws Exception {
         // version 1 of the request had no sampling parameters and no metadata
         Schema v1 = SchemaBuilder.record("InferenceRequest").namespace("io.streamformer.schemas").fields()

@@ -46,6 +46,10 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook is closing the app
         }
+        if (failed) {
+            System.err.println("streamformer: Kafka Streams stopped after a failure"
+                    + (app.failureReason() != null ? ": " + app.failureReason() : " (see the log above)"));
+        }
         return failed ? 1 : 0;
     }
 }

@@ -48,6 +48,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String INPUT_TOPIC = "streamformer.input.topic";
     public static final String OUTPUT_TOPIC = "streamformer.output.topic";
     public static final String DLQ_TOPIC = "streamformer.dlq.topic";
+    public static final String DLQ_MAX_RECORD_BYTES = "streamformer.dlq.max.record.bytes";
     public static final String SERDE_FORMAT = "streamformer.serde.format";
     public static final String SCHEMA_REGISTRY_URL = "streamformer.schema.registry.url";
 
@@ -58,6 +59,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String QUEUE_MAX_REQUESTS = "streamformer.queue.max.requests";
     public static final String REQUEST_MAX_INPUT_TOKENS = "streamformer.request.max.input.tokens";
     public static final String REQUEST_MAX_NEW_TOKENS = "streamformer.request.max.new.tokens";
+    public static final String REQUEST_MAX_BYTES = "streamformer.request.max.bytes";
 
     // --- stream-thread behaviour
     public static final String INTAKE_MAX_BLOCK_MS = "streamformer.intake.max.block.ms";
@@ -68,6 +70,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String HTTP_PORT = "streamformer.http.port";
     public static final String HTTP_HOST = "streamformer.http.host";
     public static final String SHUTDOWN_TIMEOUT_MS = "streamformer.shutdown.timeout.ms";
+    public static final String STREAM_THREAD_MAX_REPLACEMENTS = "streamformer.stream.thread.max.replacements";
     public static final String SHUTDOWN_LEAVE_GROUP = "streamformer.shutdown.leave.group";
     public static final String DEBUG_STEP_DELAY_MS = "streamformer.debug.step.delay.ms";
 
@@ -87,6 +90,11 @@ public final class StreamFormerConfig extends AbstractConfig {
                     "Topic of InferenceResult records, keyed by request_id.")
             .define(DLQ_TOPIC, Type.STRING, "inference-dead-letters", Importance.HIGH,
                     "Topic of DeadLetter records: input that could not be accepted, with the reason.")
+            .define(DLQ_MAX_RECORD_BYTES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                    "Largest dead-letter record the app writes: a dead letter keeps the original key and value whole"
+                            + " when they fit, else only their first bytes (original_truncated). 0: the smaller of the"
+                            + " producer's max.request.size and the dead-letter topic's max.message.bytes, read at"
+                            + " start-up.")
             .define(SERDE_FORMAT, Type.STRING, FORMAT_SINGLE_OBJECT,
                     ValidString.in(FORMAT_SINGLE_OBJECT, FORMAT_CONFLUENT), Importance.MEDIUM,
                     "Wire format of requests, results and dead letters: single-object (Avro single-object"
@@ -107,6 +115,9 @@ public final class StreamFormerConfig extends AbstractConfig {
                     "Longest input_ids accepted (also bounded by the model's max_position_embeddings).")
             .define(REQUEST_MAX_NEW_TOKENS, Type.INT, 256, Range.atLeast(1), Importance.MEDIUM,
                     "Largest max_new_tokens accepted; also caps the model's default for requests that set none.")
+            .define(REQUEST_MAX_BYTES, Type.INT, 1 << 20, Range.atLeast(1), Importance.MEDIUM,
+                    "Largest request record value accepted, in bytes; larger ones are dead-lettered without being"
+                            + " decoded.")
             .define(INTAKE_MAX_BLOCK_MS, Type.LONG, 100L, Range.between(0, 10_000), Importance.LOW,
                     "When the engine is full, how long a stream thread waits for room per record before it"
                             + " parks the request in the decode-state store. Bounds every call on a stream thread.")
@@ -121,6 +132,10 @@ public final class StreamFormerConfig extends AbstractConfig {
             .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW, "Address the HTTP endpoints bind to.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
                     "How long a shutdown (SIGTERM) waits for Kafka Streams to commit and close.")
+            .define(STREAM_THREAD_MAX_REPLACEMENTS, Type.INT, 10, Range.atLeast(0), Importance.LOW,
+                    "A failed stream thread is replaced (it resumes from the last commit) at most this many times"
+                            + " within ten minutes; then the instance shuts down. A missing permission or failed"
+                            + " authentication shuts it down at once.")
             .define(SHUTDOWN_LEAVE_GROUP, Type.BOOLEAN, true, Importance.LOW,
                     "On shutdown, leave the consumer group so that the other instances take the partitions over at"
                             + " once (true); false keeps the membership until session.timeout.ms, for a quick restart"

@@ -17,6 +17,8 @@ public final class RequestCounters {
     public static final String ACCEPTED = "streamformer.requests.accepted";
     public static final String COMPLETED = "streamformer.requests.completed";
     public static final String DEAD_LETTERS = "streamformer.dead.letters";
+    public static final String DEAD_LETTERS_TRUNCATED = "streamformer.dead.letters.truncated";
+    public static final String DEAD_LETTERS_FAILED = "streamformer.dead.letters.failed";
 
     private RequestCounters() {
     }
@@ -30,6 +32,8 @@ public final class RequestCounters {
         for (DeadLetterKind kind : DeadLetterKind.values()) {
             deadLetters(registry, kind);
         }
+        deadLettersTruncated(registry);
+        deadLettersFailed(registry);
     }
 
     public static Counter accepted(MeterRegistry registry) {
@@ -45,5 +49,15 @@ public final class RequestCounters {
     public static Counter deadLetters(MeterRegistry registry, DeadLetterKind kind) {
         return Counter.builder(DEAD_LETTERS).description("Input records sent to the dead-letter topic, by kind")
                 .tag("kind", kind.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+
+    public static Counter deadLettersTruncated(MeterRegistry registry) {
+        return Counter.builder(DEAD_LETTERS_TRUNCATED).description("Dead letters whose original key or value was cut"
+                + " to fit the dead-letter topic's record size limit").register(registry);
+    }
+
+    public static Counter deadLettersFailed(MeterRegistry registry) {
+        return Counter.builder(DEAD_LETTERS_FAILED).description("Dead letters the producer could not write (logged"
+                + " and skipped, so that one bad record cannot stop the instance)").register(registry);
     }
 }

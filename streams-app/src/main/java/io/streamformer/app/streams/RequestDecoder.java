@@ -16,7 +16,6 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
@@ -37,15 +36,27 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
     private final Deserializer<InferenceRequest> requests;
     private final InferenceService inference;
     private final RequestParameters parameters;
+    private final int maxRequestBytes;
+    private final DeadLetterRecords deadLetters;
+    private final DeadLetterFailures deadLetterFailures;
     private final String acceptedChild;
     private final String deadLetterChild;
     private ProcessorContext<Object, Object> context;
 
+    /**
+     * @param maxRequestBytes larger record values are dead-lettered without being decoded
+     * @param deadLetters     builds dead letters that fit the dead-letter topic
+     * @param deadLetterFailures records whose dead letter was refused before: written without original bytes
+     */
     public RequestDecoder(Deserializer<InferenceRequest> requests, InferenceService inference,
-                          RequestParameters parameters, String acceptedChild, String deadLetterChild) {
+                          RequestParameters parameters, int maxRequestBytes, DeadLetterRecords deadLetters,
+                          DeadLetterFailures deadLetterFailures, String acceptedChild, String deadLetterChild) {
         this.requests = requests;
         this.inference = inference;
         this.parameters = parameters;
+        this.maxRequestBytes = maxRequestBytes;
+        this.deadLetters = deadLetters;
+        this.deadLetterFailures = deadLetterFailures;
         this.acceptedChild = acceptedChild;
         this.deadLetterChild = deadLetterChild;
     }
@@ -63,15 +74,22 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
             reject(record, source, DeadLetterKind.UNDECODABLE, "the record has no value (null)", null);
             return;
         }
+        if (record.value().length > maxRequestBytes) {
+            // not decoded: a huge array or string would take memory (and time) before any check could refuse it
+            reject(record, source, DeadLetterKind.INVALID_INPUT, "the record's value is " + record.value().length
+                    + " bytes, more than the " + maxRequestBytes + " a request may have (streamformer.request.max.bytes)",
+                    null);
+            return;
+        }
         InferenceRequest request;
         try {
             request = requests.deserialize(source.topic(), record.headers(), record.value());
         } catch (AvroDecodingException e) {
             reject(record, source, e.kind() == AvroDecodingException.Kind.UNKNOWN_SCHEMA
-                    ? DeadLetterKind.UNKNOWN_SCHEMA : DeadLetterKind.UNDECODABLE, e.getMessage(), null);
+                    ? DeadLetterKind.UNKNOWN_SCHEMA : DeadLetterKind.UNDECODABLE, e.getMessage(), null, e);
             return;
         } catch (RuntimeException e) {
-            reject(record, source, DeadLetterKind.UNDECODABLE, "cannot decode an InferenceRequest: " + e, null);
+            reject(record, source, DeadLetterKind.UNDECODABLE, "cannot decode an InferenceRequest: " + e, null, e);
             return;
         }
         String id = request.getRequestId();
@@ -141,22 +159,27 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
 
     private void reject(Record<byte[], byte[]> record, RecordMetadata source, DeadLetterKind kind, String reason,
                         InferenceRequest request) {
+        reject(record, source, kind, reason, request, null);
+    }
+
+    private void reject(Record<byte[], byte[]> record, RecordMetadata source, DeadLetterKind kind, String reason,
+                        InferenceRequest request, Throwable cause) {
         String requestId = request != null ? request.getRequestId() : null;
-        LOG.warn("Dead letter from {}-{}@{}{}: {} ({})", source.topic(), source.partition(), source.offset(),
-                requestId != null ? " (request " + requestId + ")" : "", reason, kind);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setKind(kind)
-                .setReason(reason)
-                .setSourceTopic(source.topic())
-                .setSourcePartition(source.partition())
-                .setSourceOffset(source.offset())
-                .setOriginalKey(record.key() != null ? ByteBuffer.wrap(record.key()) : null)
-                .setOriginalValue(record.value() != null ? ByteBuffer.wrap(record.value()) : null)
-                .setRequestId(requestId)
-                .setModelId(inference.modelId())
-                .setFailedAt(Instant.now())
-                .build();
+        String earlierFailure = deadLetterFailures.failure(source.topic(), source.partition(), source.offset());
+        Record<byte[], DeadLetter> letter = deadLetters.build(record, source,
+                new DeadLetterRecords.Rejection(kind, reason, requestId, cause, earlierFailure), inference.modelId(),
+                Instant.now());
+        LOG.warn("Dead letter from {}-{}@{}{}: {} ({}{})", source.topic(), source.partition(), source.offset(),
+                requestId != null ? " (request " + abbreviate(requestId) + ")" : "", abbreviate(reason), kind,
+                letter.value().getOriginalTruncated() ? ", original bytes truncated to fit the dead-letter topic" : "");
         RequestCounters.deadLetters(inference.registry(), kind).increment();
-        context.forward(new Record<>(record.key(), letter, record.timestamp(), record.headers()), deadLetterChild);
+        if (letter.value().getOriginalTruncated()) {
+            RequestCounters.deadLettersTruncated(inference.registry()).increment();
+        }
+        context.forward(letter, deadLetterChild);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 280) + "... (" + s.length() + " chars)";
     }
 }

@@ -94,6 +94,9 @@ public final class StreamFormerTopology {
         private Duration emitInterval = Duration.ofMillis(20);
         private Duration checkpointInterval = Duration.ofSeconds(1);
         private Duration intakeMaxBlock = Duration.ofMillis(100);
+        private int maxRequestBytes = 1 << 20;
+        private int deadLetterMaxRecordBytes = 1 << 20;
+        private DeadLetterFailures deadLetterFailures = new DeadLetterFailures();
 
         private Builder(InferenceService inference) {
             this.inference = Objects.requireNonNull(inference);
@@ -137,6 +140,30 @@ public final class StreamFormerTopology {
             return this;
         }
 
+        /** Larger request record values are dead-lettered without being decoded (default 1 MiB). */
+        public Builder maxRequestBytes(int bytes) {
+            this.maxRequestBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The largest record the dead-letter topic and the producer accept (default 1 MiB, Kafka's default): dead
+         * letters keep the original bytes whole up to it, and only their first bytes beyond.
+         */
+        public Builder deadLetterMaxRecordBytes(int bytes) {
+            this.deadLetterMaxRecordBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Where {@link DeadLetterProductionHandler} notes refused dead letters (pass the same object to it under
+         * {@link DeadLetterProductionHandler#FAILURES}); the decoder then writes them without the original bytes.
+         */
+        public Builder deadLetterFailures(DeadLetterFailures failures) {
+            this.deadLetterFailures = Objects.requireNonNull(failures);
+            return this;
+        }
+
         public Topology build() {
             return addTo(new Topology());
         }
@@ -146,8 +173,10 @@ public final class StreamFormerTopology {
             RequestParameters parameters = new RequestParameters(inference.engine().generationConfig(), maxNewTokens);
             topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                     inputTopic);
+            DeadLetterRecords deadLetters = new DeadLetterRecords(serdes.deadLetters().serializer(), deadLetterTopic,
+                    deadLetterMaxRecordBytes);
             topology.addProcessor(DECODER, () -> new RequestDecoder(serdes.requests().deserializer(), inference,
-                    parameters, INFERENCE, DEAD_LETTER_SINK), SOURCE);
+                    parameters, maxRequestBytes, deadLetters, deadLetterFailures, INFERENCE, DEAD_LETTER_SINK), SOURCE);
             topology.addProcessor(INFERENCE, inferenceProcessor(inference, parameters, emitInterval,
                     checkpointInterval, intakeMaxBlock), DECODER);
             topology.addSink(RESULTS_SINK, outputTopic, Serdes.String().serializer(), serdes.results().serializer(),

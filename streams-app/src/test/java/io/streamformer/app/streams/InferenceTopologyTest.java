@@ -7,6 +7,7 @@ import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.testing.BadInputs;
+import io.streamformer.app.testing.HostileInputs;
 import io.streamformer.app.testing.Results;
 import io.streamformer.app.testing.TestApps;
 import io.streamformer.app.testing.TextModel;
@@ -294,6 +295,84 @@ class InferenceTopologyTest {
         }
         assertThat(storeSize()).isZero();
         assertThat(inference.inFlight()).isZero();
+    }
+
+    @Test
+    void hostileInputNeverStopsTheTopologyAndEveryRecordGetsExactlyOneOutcome() throws Exception {
+        start(limits(4, 4), 0, Duration.ofMillis(100));
+        List<HostileInputs.Hostile> hostile = new ArrayList<>(HostileInputs.generate(20261202L, 1100, TinyModel.VOCAB));
+        hostile.addAll(HostileInputs.duplicates("dup"));
+        hostile.add(HostileInputs.hugeIds("ids-2M", 2_000_000));
+        hostile.add(HostileInputs.hugeText("text-3MB", 3_000_000));
+        Map<Long, HostileInputs.Hostile> byOffset = new HashMap<>();
+        long offset = 0;
+        for (HostileInputs.Hostile h : hostile) {
+            input.pipeInput(h.key(), h.value());
+            byOffset.put(offset++, h);
+        }
+        long expectResults = hostile.stream().filter(h -> h.expect() == HostileInputs.Expect.RESULT).count();
+        long either = hostile.stream().filter(h -> h.expect() == HostileInputs.Expect.EITHER).count();
+
+        // every record is either dead-lettered (at once, by the decoder) or accepted into the store
+        List<org.apache.kafka.streams.test.TestRecord<byte[], DeadLetter>> letters = deadLetters.readRecordsToList();
+        List<InferenceResult> results = new ArrayList<>();
+        advanceUntil(() -> {
+            results.addAll(output.readValuesToList());
+            return storeSize() == 0;
+        }, Duration.ofSeconds(60));
+        results.addAll(output.readValuesToList());
+        assertThat(letters.size() + results.size()).as("one outcome per record").isEqualTo(hostile.size());
+
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (var record : letters) {
+            DeadLetter letter = record.value();
+            HostileInputs.Hostile h = byOffset.get(letter.getSourceOffset());
+            assertThat(seen.add(letter.getSourceOffset())).as("one dead letter for offset " + letter.getSourceOffset())
+                    .isTrue();
+            assertThat(h.expect()).as(h.name() + " must not be dead-lettered").isNotEqualTo(HostileInputs.Expect.RESULT);
+            if (h.kind() != null) {
+                assertThat(letter.getKind()).as(h.name() + ": " + letter.getReason()).isEqualTo(h.kind());
+            }
+            assertThat(letter.getOriginalValueSize()).isEqualTo(h.value() == null ? -1 : h.value().length);
+            assertThat(letter.getOriginalTruncated()).as(h.name()).isEqualTo(h.huge());
+            byte[] kept = letter.getOriginalValue() == null ? null : toArray(letter.getOriginalValue());
+            if (h.huge()) {
+                assertThat(kept.length).isBetween(100_000, 1 << 20);
+                assertThat(kept).isEqualTo(java.util.Arrays.copyOf(h.value(), kept.length));
+                assertThat(letter.getReason()).contains("more than the " + (1 << 20) + " a request may have");
+            } else {
+                assertThat(kept).as(h.name()).isEqualTo(h.value());
+            }
+            assertThat(serdes.deadLetters().serializer().serialize("dlq", letter).length + record.getKey().length)
+                    .as("fits the dead-letter topic").isLessThan(1 << 20);
+            var headers = record.getHeaders();
+            assertThat(new String(headers.lastHeader(DeadLetterRecords.HEADER_OFFSET).value()))
+                    .isEqualTo(String.valueOf(letter.getSourceOffset()));
+            assertThat(new String(headers.lastHeader(DeadLetterRecords.HEADER_TOPIC).value())).isEqualTo("in");
+            assertThat(new String(headers.lastHeader(DeadLetterRecords.HEADER_PARTITION).value())).isEqualTo("0");
+            assertThat(new String(headers.lastHeader(DeadLetterRecords.HEADER_MESSAGE).value()))
+                    .isEqualTo(letter.getReason());
+            assertThat(headers.lastHeader(DeadLetterRecords.HEADER_EXCEPTION)).isNotNull();
+        }
+        long expectedLetters = hostile.stream().filter(h -> h.expect() == HostileInputs.Expect.DEAD_LETTER).count();
+        assertThat(letters.size()).isBetween((int) expectedLetters, (int) (expectedLetters + either));
+        List<String> ids = results.stream().map(InferenceResult::getRequestId).toList();
+        assertThat(ids).as("both records of a duplicate request_id are answered").filteredOn("dup"::equals).hasSize(2);
+        for (HostileInputs.Hostile h : hostile) {
+            if (h.expect() == HostileInputs.Expect.RESULT && !h.requestId().equals("dup")) {
+                // a flipped bit elsewhere may have made another record's request_id this one: match the metadata too
+                assertThat(results).as(h.name()).filteredOn(r -> r.getRequestId().equals(h.requestId())
+                        && h.requestId().equals(r.getMetadata().get("case"))).hasSize(1);
+            }
+        }
+        assertThat(results.size()).isBetween((int) expectResults, (int) (expectResults + either));
+        assertThat(inference.isAlive()).isTrue();
+    }
+
+    private static byte[] toArray(java.nio.ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
     }
 
     @Test

@@ -25,6 +25,8 @@ public final class TestApps {
         p.put("state.dir", tempDir("streamformer-it-state-").toString());
         p.put("commit.interval.ms", "100");
         p.put("num.stream.threads", "1");
+        // a replaced or killed member leaves the group after 10 s instead of Kafka's default 45 s
+        p.put("session.timeout.ms", "10000");
         p.put(MODEL_DIR, TinyModel.dir().toString());
         p.put(INPUT_TOPIC, topicPrefix + "-in");
         p.put(OUTPUT_TOPIC, topicPrefix + "-out");
@@ -58,5 +60,11 @@ public final class TestApps {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The sum of a metric's samples (every tag combination) in Prometheus' text format; 0 when it is absent. */
+    public static double metric(String prometheus, String name) {
+        return prometheus.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

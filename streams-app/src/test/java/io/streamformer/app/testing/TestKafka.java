@@ -68,8 +68,14 @@ public final class TestKafka implements AutoCloseable {
     }
 
     public void createTopics(int partitions, String... topics) {
+        createTopics(partitions, Map.of(), topics);
+    }
+
+    /** Topics with topic-level settings, e.g. max.message.bytes. */
+    public void createTopics(int partitions, Map<String, String> configs, String... topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(Stream.of(topics).map(t -> new NewTopic(t, partitions, (short) 1)).toList()).all().get();
+            admin.createTopics(Stream.of(topics).map(t -> new NewTopic(t, partitions, (short) 1).configs(configs))
+                    .toList()).all().get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot create " + List.of(topics), e);
         }
