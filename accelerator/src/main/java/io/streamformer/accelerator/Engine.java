@@ -16,6 +16,7 @@ import io.streamformer.accelerator.scheduler.DecodingScheduler;
 import io.streamformer.accelerator.scheduler.GenerationRequest;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.scheduler.StepReport;
+import io.streamformer.accelerator.weights.WeightPolicy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,12 +39,17 @@ public final class Engine implements AutoCloseable {
         this.generationConfig = generationConfig;
     }
 
-    /** Validates the whole directory, then loads the weights into the backend. */
+    /** Validates the whole directory, then loads the weights into the backend in their stored types. */
     public static Engine load(Path dir, Backend backend, ProgressListener progress) {
+        return load(dir, backend, WeightPolicy.AUTO, progress);
+    }
+
+    /** Validates the whole directory, then loads the weights into the backend as {@code weights} says. */
+    public static Engine load(Path dir, Backend backend, WeightPolicy weights, ProgressListener progress) {
         ModelDirectory md = ModelDirectory.open(dir);
         md.validateWeights();
         JsonNode genJson = md.generationConfigJson();
-        Seq2SeqModel model = md.load(backend, progress);
+        Seq2SeqModel model = md.load(backend, weights, progress);
         ModelInfo info = model.info();
         GenerationConfig gen = genJson != null
                 ? GenerationConfig.fromJson(genJson, ModelDirectory.GENERATION_CONFIG, info)

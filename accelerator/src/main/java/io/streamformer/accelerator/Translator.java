@@ -4,7 +4,7 @@ import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ModelInfo;
 import io.streamformer.accelerator.scheduler.StepReport;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 
 import java.util.ArrayList;

@@ -13,6 +13,7 @@ import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.Backends;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
+import io.streamformer.accelerator.weights.WeightPolicy;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.ops.OpsServer;
@@ -221,7 +222,8 @@ public final class StreamFormerApp implements AutoCloseable {
         LOG.info("Loading model {} from {} on {}", config.modelId(), dir, backend.device());
         long start = System.nanoTime();
         try {
-            Engine engine = Engine.load(dir, backend, loadProgress());
+            Engine engine = Engine.load(dir, backend, WeightPolicy.parse(config.getString(MODEL_WEIGHTS)),
+                    loadProgress());
             LOG.info("Model loaded in {} ms: {} parameters, source vocabulary {}, target vocabulary {}",
                     (System.nanoTime() - start) / 1_000_000, engine.info().parameterCount(),
                     engine.info().sourceVocabSize(), engine.info().targetVocabSize());

@@ -1,6 +1,7 @@
 package io.streamformer.accelerator.backends;
 
 import io.streamformer.accelerator.kernels.Activation;
+import io.streamformer.accelerator.weights.Weights;
 
 /**
  * Where the kernels run. Weights are uploaded once and stay resident; activations live in buffers
@@ -20,8 +21,12 @@ public interface Backend extends AutoCloseable {
 
     FloatTensor upload(float[] data);
 
-    /** Uploads a row-major [rows, cols] weight, multiplied by {@code scale} (1 for none). */
-    Matrix uploadMatrix(float[] rowMajor, int rows, int cols, float scale);
+    /**
+     * Uploads a weight matrix in its type (16- and 8-bit stay so where the backend can compute with them).
+     * {@code outputScale} multiplies every output of {@link #linear} with it, after the bias: q_proj(x) × 1/sqrt(d_k),
+     * as transformers scales queries.
+     */
+    Matrix uploadMatrix(Weights weights, float outputScale);
 
     FloatTensor allocate(int size);
 
@@ -35,8 +40,18 @@ public interface Backend extends AutoCloseable {
     void embed(IntTensor ids, IntTensor positions, int rows, Matrix table, float scale, FloatTensor positionTable,
                FloatTensor out);
 
-    /** out[rows, w.rows()] = act(x[rows, w.cols()] · wᵀ + bias); bias may be null. */
+    /** out[rows, w.rows()] = act((x[rows, w.cols()] · wᵀ + bias) × w's output scale); bias may be null. */
     void linear(FloatTensor x, int rows, Matrix w, FloatTensor bias, Activation act, FloatTensor out);
+
+    /**
+     * Several {@link #linear}s of the same input at once, e.g. the query, key and value projections (no activation):
+     * {@code outs[i] = (x · ws[i]ᵀ + biases[i]) × ws[i]'s output scale}. A backend may run them as one kernel.
+     */
+    default void linears(FloatTensor x, int rows, Matrix[] ws, FloatTensor[] biases, FloatTensor[] outs) {
+        for (int i = 0; i < ws.length; i++) {
+            linear(x, rows, ws[i], biases[i], Activation.IDENTITY, outs[i]);
+        }
+    }
 
     /** out = LayerNorm(x + residual) · gamma + beta over rows of width gamma.size(); out may alias x. */
     void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta, float eps,

@@ -2,16 +2,16 @@ package io.streamformer.accelerator.decoding;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.accelerator.models.ModelInfo;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-import static io.streamformer.accelerator.tensors.JsonFiles.optBoolean;
-import static io.streamformer.accelerator.tensors.JsonFiles.optDouble;
-import static io.streamformer.accelerator.tensors.JsonFiles.optInt;
-import static io.streamformer.accelerator.tensors.JsonFiles.optInteger;
+import static io.streamformer.accelerator.format.JsonFiles.optBoolean;
+import static io.streamformer.accelerator.format.JsonFiles.optDouble;
+import static io.streamformer.accelerator.format.JsonFiles.optInt;
+import static io.streamformer.accelerator.format.JsonFiles.optInteger;
 
 /**
  * A model's default generation settings with Hugging Face semantics: generation_config.json if the

@@ -1,6 +1,8 @@
 package io.streamformer.accelerator.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
 import java.util.Optional;
@@ -14,6 +16,11 @@ public enum Activation {
     GELU("gelu"),
     GELU_NEW("gelu_new", "gelu_pytorch_tanh", "gelu_fast");
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector V_ZERO = FloatVector.zero(S);
+    private static final FloatVector V_ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector V_HALF = FloatVector.broadcast(S, 0.5f);
+    private static final FloatVector V_GELU_C = FloatVector.broadcast(S, 0.044715f);
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
 
@@ -50,22 +57,67 @@ public enum Activation {
         };
     }
 
-    /** True where {@link #apply(FloatVector)} is vectorised; GELU (erf) runs scalar. */
-    public boolean vectorised() {
-        return this != GELU;
+    /**
+     * Applies the activation to {@code x[from, to)} in place. Each activation has its own loop so that the JIT
+     * compiles its vector operations (exp, tanh) inline, where the vector shape is a constant: called as a method of
+     * their own they would run boxed, many times slower.
+     */
+    public void applyInPlace(float[] x, int from, int to) {
+        switch (this) {
+            case IDENTITY -> { }
+            case RELU -> relu(x, from, to);
+            case SWISH -> swish(x, from, to);
+            case GELU_NEW -> geluNew(x, from, to);
+            case GELU -> {
+                for (int i = from; i < to; i++) {
+                    x[i] = apply(x[i]);
+                }
+            }
+        }
     }
 
-    public FloatVector apply(FloatVector x) {
-        return switch (this) {
-            case IDENTITY -> x;
-            case RELU -> x.max(0f);
-            case SWISH -> x.div(VectorMath.exp(x.neg()).add(1f));
-            case GELU_NEW -> {
-                FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-                yield VectorMath.tanh(inner).add(1f).mul(x).mul(0.5f);
-            }
-            case GELU -> throw new UnsupportedOperationException("GELU (erf) runs scalar");
-        };
+    private static void relu(float[] x, int from, int to) {
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector.fromArray(S, x, i).max(V_ZERO).intoArray(x, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector.fromArray(S, x, i, m).max(V_ZERO).intoArray(x, i, m);
+        }
+    }
+
+    private static void swish(float[] x, int from, int to) {
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            v.div(VectorMath.exp(v.neg()).add(V_ONE)).intoArray(x, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, x, i, m);
+            v.div(VectorMath.exp(v.neg()).add(V_ONE)).intoArray(x, i, m);
+        }
+    }
+
+    private static void geluNew(float[] x, int from, int to) {
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            geluNew(v).intoArray(x, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            geluNew(FloatVector.fromArray(S, x, i, m)).intoArray(x, i, m);
+        }
+    }
+
+    private static final FloatVector V_SQRT_2_OVER_PI = FloatVector.broadcast(S, SQRT_2_OVER_PI);
+
+    /** 0.5·v·(1 + tanh(sqrt(2/π)·(v + 0.044715·v³))), the operations of the scalar form in its order. */
+    private static FloatVector geluNew(FloatVector v) {
+        FloatVector inner = v.mul(v).mul(v).mul(V_GELU_C).add(v).mul(V_SQRT_2_OVER_PI);
+        return VectorMath.tanh(inner).add(V_ONE).mul(v).mul(V_HALF);
     }
 
     /**

@@ -1,12 +1,14 @@
 package io.streamformer.accelerator.kernels;
 
+import io.streamformer.accelerator.kernels.matmul.PackedWeights;
+
 /** Token embeddings (scaled) plus positional encodings. */
 public final class Embeddings {
     private Embeddings() {
     }
 
     /** out[r] = table[ids[r]] * scale + positions[pos[r]] for rows [rowFrom, rowTo), width d. */
-    public static void embed(int[] ids, int[] pos, PackedMatrix table, float scale, float[] positionTable,
+    public static void embed(int[] ids, int[] pos, PackedWeights table, float scale, float[] positionTable,
                              int d, float[] out, int rowFrom, int rowTo) {
         for (int r = rowFrom; r < rowTo; r++) {
             int o = r * d;

@@ -72,4 +72,47 @@ public final class Softmax {
         }
         return 0;
     }
+
+    /**
+     * Greedy decoding's choice over one logits row, as {@code Backend#argmaxRows} specifies it: into
+     * {@code out[o..o+2]} the index of the largest entry with {@code bans[banFrom, banFrom + banCount)} counting as
+     * -inf (the first on ties), or {@code forced} when it is >= 0; the log-sum-exp of the raw row; the raw entry at
+     * the chosen index (-inf when banned).
+     */
+    public static void chooseGreedy(float[] row, int offset, int vocab, int[] bans, int banFrom, int banCount,
+                                    int forced, float[] out, int o) {
+        float lse = logSumExp(row, offset, vocab);
+        int token = forced;
+        float value;
+        if (token >= 0) {
+            value = row[offset + token];
+        } else {
+            token = argmax(row, offset, vocab);
+            value = row[offset + token];
+            if (isBanned(bans, banFrom, banCount, token)) {
+                // rare: the best is banned; scan again with the bans applied
+                token = -1;
+                value = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < vocab; i++) {
+                    float v = isBanned(bans, banFrom, banCount, i) ? Float.NEGATIVE_INFINITY : row[offset + i];
+                    if (token < 0 || v > value) {
+                        value = v;
+                        token = i;
+                    }
+                }
+            }
+        }
+        out[o] = token;
+        out[o + 1] = lse;
+        out[o + 2] = value;
+    }
+
+    private static boolean isBanned(int[] bans, int from, int count, int id) {
+        for (int i = from; i < from + count; i++) {
+            if (bans[i] == id) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

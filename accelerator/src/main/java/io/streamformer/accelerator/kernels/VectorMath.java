@@ -32,29 +32,48 @@ public final class VectorMath {
     private VectorMath() {
     }
 
+    // the vector constants of exp: vector operands keep every operation intrinsic (scalar-operand forms of the Vector
+    // API are sometimes left out of the JIT's inlining in large methods, and then run boxed)
+    private static final FloatVector V_MIN_X = FloatVector.broadcast(S, MIN_X);
+    private static final FloatVector V_MAX_X = FloatVector.broadcast(S, MAX_X);
+    private static final FloatVector V_LOG2E = FloatVector.broadcast(S, LOG2E);
+    private static final FloatVector V_HALF = FloatVector.broadcast(S, 0.5f);
+    private static final FloatVector V_MINUS_HALF = FloatVector.broadcast(S, -0.5f);
+    private static final FloatVector V_ZERO = FloatVector.zero(S);
+    private static final FloatVector V_ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector V_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
+    private static final FloatVector V_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
+    private static final FloatVector V_P0 = FloatVector.broadcast(S, P0);
+    private static final FloatVector V_P1 = FloatVector.broadcast(S, P1);
+    private static final FloatVector V_P2 = FloatVector.broadcast(S, P2);
+    private static final FloatVector V_P3 = FloatVector.broadcast(S, P3);
+    private static final FloatVector V_P4 = FloatVector.broadcast(S, P4);
+    private static final FloatVector V_P5 = FloatVector.broadcast(S, P5);
+    private static final IntVector V_127 = IntVector.broadcast(I, 127);
+
     public static FloatVector exp(FloatVector x) {
-        var underflow = x.lt(MIN_X);
-        FloatVector xc = x.max(MIN_X).min(MAX_X);
-        FloatVector t = xc.mul(LOG2E);
+        var underflow = x.compare(VectorOperators.LT, V_MIN_X);
+        FloatVector xc = x.max(V_MIN_X).min(V_MAX_X);
+        FloatVector t = xc.mul(V_LOG2E);
         // round half away from zero, then truncate: n = (int) (t + copysign(0.5, t))
-        FloatVector half = FloatVector.broadcast(S, 0.5f).blend(-0.5f, t.lt(0f));
+        FloatVector half = V_HALF.blend(V_MINUS_HALF, t.compare(VectorOperators.LT, V_ZERO));
         IntVector n = (IntVector) t.add(half).convert(VectorOperators.F2I, 0);
         FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
-        FloatVector r = nf.fma(FloatVector.broadcast(S, -LN2_HI), xc);
-        r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector r = nf.fma(V_LN2_HI, xc);
+        r = nf.fma(V_LN2_LO, r);
         FloatVector z = r.mul(r);
-        FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
-        p = p.fma(r, FloatVector.broadcast(S, P2));
-        p = p.fma(r, FloatVector.broadcast(S, P3));
-        p = p.fma(r, FloatVector.broadcast(S, P4));
-        p = p.fma(r, FloatVector.broadcast(S, P5));
-        p = p.fma(z, r).add(1f);
+        FloatVector p = r.fma(V_P0, V_P1);
+        p = p.fma(r, V_P2);
+        p = p.fma(r, V_P3);
+        p = p.fma(r, V_P4);
+        p = p.fma(r, V_P5);
+        p = p.fma(z, r).add(V_ONE);
         // near the top n reaches 128, whose 2^n is no float: scale by 2^127 and double p first
-        var top = n.compare(VectorOperators.GT, 127).cast(S);
+        var top = n.compare(VectorOperators.GT, V_127).cast(S);
         p = p.add(p, top);
-        n = n.min(127);
-        FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale).blend(0f, underflow);
+        n = n.min(V_127);
+        FloatVector scale = n.add(V_127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale).blend(V_ZERO, underflow);
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: the same operations, hence the same bits. */
@@ -83,8 +102,10 @@ public final class VectorMath {
     }
 
     /** tanh(y) = 1 - 2 / (e^{2y} + 1). */
+    private static final FloatVector V_TWO = FloatVector.broadcast(S, 2f);
+
     public static FloatVector tanh(FloatVector y) {
-        return FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(exp(y.mul(2f)).add(1f)));
+        return V_ONE.sub(V_TWO.div(exp(y.mul(V_TWO)).add(V_ONE)));
     }
 
     public static float tanh(float y) {

@@ -3,8 +3,8 @@ package io.streamformer.accelerator.models;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streamformer.accelerator.tensors.DType;
-import io.streamformer.accelerator.tensors.SafetensorsWriter;
+import io.streamformer.accelerator.format.DType;
+import io.streamformer.accelerator.format.SafetensorsWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,14 +2,14 @@ package io.streamformer.accelerator.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.accelerator.kernels.Activation;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 
-import static io.streamformer.accelerator.tensors.JsonFiles.optBoolean;
-import static io.streamformer.accelerator.tensors.JsonFiles.optDouble;
-import static io.streamformer.accelerator.tensors.JsonFiles.optInt;
-import static io.streamformer.accelerator.tensors.JsonFiles.optInteger;
-import static io.streamformer.accelerator.tensors.JsonFiles.optString;
-import static io.streamformer.accelerator.tensors.JsonFiles.requireInt;
+import static io.streamformer.accelerator.format.JsonFiles.optBoolean;
+import static io.streamformer.accelerator.format.JsonFiles.optDouble;
+import static io.streamformer.accelerator.format.JsonFiles.optInt;
+import static io.streamformer.accelerator.format.JsonFiles.optInteger;
+import static io.streamformer.accelerator.format.JsonFiles.optString;
+import static io.streamformer.accelerator.format.JsonFiles.requireInt;
 
 /** The fields of a Hugging Face {@code MarianConfig} (config.json) that inference depends on. */
 public record MarianConfig(

@@ -3,8 +3,10 @@ package io.streamformer.accelerator.models;
 import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.IntTensor;
+import io.streamformer.accelerator.backends.Matrix;
 import io.streamformer.accelerator.kernels.Activation;
-import io.streamformer.accelerator.tensors.SafetensorsFile;
+import io.streamformer.accelerator.format.SafetensorsFile;
+import io.streamformer.accelerator.weights.WeightPolicy;
 
 import java.util.List;
 
@@ -35,8 +37,9 @@ public final class MarianModel implements Seq2SeqModel {
         this.ws = new Workspace(64, 16);
     }
 
-    static MarianModel load(MarianConfig config, SafetensorsFile file, Backend backend, ProgressListener progress) {
-        return new MarianModel(config, MarianWeights.load(config, file, backend, progress), backend);
+    static MarianModel load(MarianConfig config, SafetensorsFile file, Backend backend, WeightPolicy policy,
+                            ProgressListener progress) {
+        return new MarianModel(config, MarianWeights.load(config, file, backend, policy, progress), backend);
     }
 
     public MarianConfig config() {
@@ -50,6 +53,28 @@ public final class MarianModel implements Seq2SeqModel {
 
     public Backend backend() {
         return backend;
+    }
+
+    @Override
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    @Override
+    public long stepWeightBytes() {
+        long bytes = weights.lmHead.bytes();
+        for (MarianWeights.DecoderLayer l : weights.decoderLayers) {
+            MarianWeights.Attention self = l.selfAttention();
+            MarianWeights.Attention cross = l.crossAttention();
+            bytes += self.q().bytes() + self.k().bytes() + self.v().bytes() + self.out().bytes()
+                    + cross.q().bytes() + cross.out().bytes() + l.ffn().fc1().bytes() + l.ffn().fc2().bytes();
+        }
+        return bytes;
+    }
+
+    @Override
+    public String weightTypes() {
+        return weights.types();
     }
 
     // ---------------------------------------------------------------- cache
@@ -174,9 +199,8 @@ public final class MarianModel implements Seq2SeqModel {
         int heads = config.encoderHeads();
         for (MarianWeights.EncoderLayer layer : weights.encoderLayers) {
             MarianWeights.Attention a = layer.selfAttention();
-            backend.linear(ws.x, rows, a.q(), a.qBias(), Activation.IDENTITY, ws.q);
-            backend.linear(ws.x, rows, a.k(), a.kBias(), Activation.IDENTITY, ws.k);
-            backend.linear(ws.x, rows, a.v(), a.vBias(), Activation.IDENTITY, ws.v);
+            backend.linears(ws.x, rows, new Matrix[]{a.q(), a.k(), a.v()},
+                    new FloatTensor[]{a.qBias(), a.kBias(), a.vBias()}, new FloatTensor[]{ws.q, ws.k, ws.v});
             backend.attention(ws.q, rows, ws.k, ws.v, ws.selfStart, ws.selfCount, heads, d / heads, ws.attn);
             projectAndNorm(rows, a, layer.selfAttentionNorm());
             feedForward(rows, layer.ffn(), layer.ffnNorm());
@@ -339,9 +363,8 @@ public final class MarianModel implements Seq2SeqModel {
         for (int l = 0; l < weights.decoderLayers.size(); l++) {
             MarianWeights.DecoderLayer layer = weights.decoderLayers.get(l);
             MarianWeights.Attention self = layer.selfAttention();
-            backend.linear(ws.x, rows, self.q(), self.qBias(), Activation.IDENTITY, ws.q);
-            backend.linear(ws.x, rows, self.k(), self.kBias(), Activation.IDENTITY, ws.k);
-            backend.linear(ws.x, rows, self.v(), self.vBias(), Activation.IDENTITY, ws.v);
+            backend.linears(ws.x, rows, new Matrix[]{self.q(), self.k(), self.v()},
+                    new FloatTensor[]{self.qBias(), self.kBias(), self.vBias()}, new FloatTensor[]{ws.q, ws.k, ws.v});
             backend.scatterRows(ws.k, rows, d, ws.cacheRows, cache.selfKeys[l]);
             backend.scatterRows(ws.v, rows, d, ws.cacheRows, cache.selfValues[l]);
             backend.attention(ws.q, rows, cache.selfKeys[l], cache.selfValues[l], ws.selfStart, ws.selfCount,

@@ -4,9 +4,12 @@ import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.Matrix;
 import io.streamformer.accelerator.kernels.Embeddings;
-import io.streamformer.accelerator.tensors.ModelFormatException;
-import io.streamformer.accelerator.tensors.SafetensorsFile;
-import io.streamformer.accelerator.tensors.TensorInfo;
+import io.streamformer.accelerator.format.ModelFormatException;
+import io.streamformer.accelerator.format.SafetensorsFile;
+import io.streamformer.accelerator.format.TensorInfo;
+import io.streamformer.accelerator.weights.WeightConversions;
+import io.streamformer.accelerator.weights.WeightPolicy;
+import io.streamformer.accelerator.weights.Weights;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,19 +24,44 @@ final class MarianWeights {
 
     record Attention(Matrix q, FloatTensor qBias, Matrix k, FloatTensor kBias, Matrix v, FloatTensor vBias,
                      Matrix out, FloatTensor outBias) {
+        List<Object> tensors() {
+            return List.of(q, qBias, k, kBias, v, vBias, out, outBias);
+        }
     }
 
     record Norm(FloatTensor gamma, FloatTensor beta) {
+        List<Object> tensors() {
+            return List.of(gamma, beta);
+        }
     }
 
     record Ffn(Matrix fc1, FloatTensor fc1Bias, Matrix fc2, FloatTensor fc2Bias) {
+        List<Object> tensors() {
+            return List.of(fc1, fc1Bias, fc2, fc2Bias);
+        }
     }
 
     record EncoderLayer(Attention selfAttention, Norm selfAttentionNorm, Ffn ffn, Norm ffnNorm) {
+        List<Object> tensors() {
+            List<Object> t = new ArrayList<>(selfAttention.tensors());
+            t.addAll(selfAttentionNorm.tensors());
+            t.addAll(ffn.tensors());
+            t.addAll(ffnNorm.tensors());
+            return t;
+        }
     }
 
     record DecoderLayer(Attention selfAttention, Norm selfAttentionNorm, Attention crossAttention,
                         Norm crossAttentionNorm, Ffn ffn, Norm ffnNorm) {
+        List<Object> tensors() {
+            List<Object> t = new ArrayList<>(selfAttention.tensors());
+            t.addAll(selfAttentionNorm.tensors());
+            t.addAll(crossAttention.tensors());
+            t.addAll(crossAttentionNorm.tensors());
+            t.addAll(ffn.tensors());
+            t.addAll(ffnNorm.tensors());
+            return t;
+        }
     }
 
     final Matrix encoderEmbedding;
@@ -44,6 +72,8 @@ final class MarianWeights {
     final FloatTensor decoderPositions;
     final List<EncoderLayer> encoderLayers;
     final List<DecoderLayer> decoderLayers;
+    private final long bytes;
+    private final String types;
 
     private MarianWeights(Matrix encoderEmbedding, Matrix decoderEmbedding, Matrix lmHead, FloatTensor finalLogitsBias,
                           FloatTensor encoderPositions, FloatTensor decoderPositions,
@@ -56,6 +86,32 @@ final class MarianWeights {
         this.decoderPositions = decoderPositions;
         this.encoderLayers = encoderLayers;
         this.decoderLayers = decoderLayers;
+        // shared embeddings appear three times: count each tensor once
+        java.util.Set<Object> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.addAll(List.of(encoderEmbedding, decoderEmbedding, lmHead, finalLogitsBias, encoderPositions,
+                decoderPositions));
+        encoderLayers.forEach(l -> all.addAll(l.tensors()));
+        decoderLayers.forEach(l -> all.addAll(l.tensors()));
+        long b = 0;
+        java.util.TreeSet<String> t = new java.util.TreeSet<>();
+        for (Object o : all) {
+            if (o instanceof Matrix m) {
+                b += m.bytes();
+                t.add(m.type().cliName());
+            } else if (o instanceof FloatTensor f) {
+                b += 4L * f.size();
+            }
+        }
+        this.bytes = b;
+        this.types = String.join(", ", t);
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    String types() {
+        return types;
     }
 
     /** Every tensor the config implies, with its expected shape, in load order. */
@@ -144,9 +200,10 @@ final class MarianWeights {
         }
     }
 
-    static MarianWeights load(MarianConfig c, SafetensorsFile file, Backend backend, ProgressListener progress) {
+    static MarianWeights load(MarianConfig c, SafetensorsFile file, Backend backend, WeightPolicy policy,
+                              ProgressListener progress) {
         validate(c, file);
-        Loader l = new Loader(file, backend, progress, expectedTensors(c).size());
+        Loader l = new Loader(file, backend, policy, progress, expectedTensors(c).size());
         int d = c.dModel();
         float attentionScale = (float) (1.0 / Math.sqrt((double) d / c.decoderHeads()));
         float encoderScale = (float) (1.0 / Math.sqrt((double) d / c.encoderHeads()));
@@ -189,47 +246,44 @@ final class MarianWeights {
                 List.copyOf(encoder), List.copyOf(decoder));
     }
 
-    /** Reads tensors one at a time (fp32 on the heap only while uploading) and reports progress. */
+    /**
+     * Reads tensors one at a time (in their stored type, converted as the policy says) and reports progress; only
+     * one tensor is on the heap besides what the backend keeps.
+     */
     private static final class Loader {
         final SafetensorsFile file;
         final Backend backend;
+        final WeightPolicy policy;
         final ProgressListener progress;
         final long total;
         long done;
 
-        Loader(SafetensorsFile file, Backend backend, ProgressListener progress, long total) {
+        Loader(SafetensorsFile file, Backend backend, WeightPolicy policy, ProgressListener progress, long total) {
             this.file = file;
             this.backend = backend;
+            this.policy = policy;
             this.progress = progress;
             this.total = total;
         }
 
-        Matrix matrix(String name, int rows, int cols, float scale) {
-            Matrix m = backend.uploadMatrix(file.readFloats(name), rows, cols, scale);
+        Matrix matrix(String name, int rows, int cols, float outputScale) {
+            Weights stored = file.readWeights(name, rows, cols);
+            Matrix m = backend.uploadMatrix(WeightConversions.convert(stored, policy.typeFor(stored.type()), name),
+                    outputScale);
             progress.progress(++done, total, name);
             return m;
         }
 
         FloatTensor vector(String name) {
-            return scaledVector(name, 1f);
-        }
-
-        FloatTensor scaledVector(String name, float scale) {
-            float[] v = file.readFloats(name);
-            if (scale != 1f) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] *= scale;
-                }
-            }
-            FloatTensor t = backend.upload(v);
+            FloatTensor t = backend.upload(file.readFloats(name));
             progress.progress(++done, total, name);
             return t;
         }
 
-        /** The query projection carries attention's 1/sqrt(d_k), as Hugging Face scales q after projecting. */
+        /** The query projection's outputs get attention's 1/sqrt(d_k), as transformers scales q after projecting. */
         Attention attention(String p, int d, float queryScale) {
             return new Attention(
-                    matrix(p + "q_proj.weight", d, d, queryScale), scaledVector(p + "q_proj.bias", queryScale),
+                    matrix(p + "q_proj.weight", d, d, queryScale), vector(p + "q_proj.bias"),
                     matrix(p + "k_proj.weight", d, d, 1f), vector(p + "k_proj.bias"),
                     matrix(p + "v_proj.weight", d, d, 1f), vector(p + "v_proj.bias"),
                     matrix(p + "out_proj.weight", d, d, 1f), vector(p + "out_proj.bias"));

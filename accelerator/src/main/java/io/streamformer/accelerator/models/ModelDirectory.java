@@ -2,9 +2,10 @@ package io.streamformer.accelerator.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.accelerator.backends.Backend;
-import io.streamformer.accelerator.tensors.JsonFiles;
-import io.streamformer.accelerator.tensors.ModelFormatException;
-import io.streamformer.accelerator.tensors.SafetensorsFile;
+import io.streamformer.accelerator.format.JsonFiles;
+import io.streamformer.accelerator.format.ModelFormatException;
+import io.streamformer.accelerator.format.SafetensorsFile;
+import io.streamformer.accelerator.weights.WeightPolicy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,9 +72,9 @@ public final class ModelDirectory {
         }
     }
 
-    public MarianModel load(Backend backend, ProgressListener progress) {
+    public MarianModel load(Backend backend, WeightPolicy weights, ProgressListener progress) {
         try (SafetensorsFile file = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
-            return MarianModel.load(config, file, backend, progress);
+            return MarianModel.load(config, file, backend, weights, progress);
         }
     }
 }

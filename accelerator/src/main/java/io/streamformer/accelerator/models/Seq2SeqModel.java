@@ -7,6 +7,15 @@ public interface Seq2SeqModel extends AutoCloseable {
 
     ModelInfo info();
 
+    /** Bytes the weights occupy in the backend. */
+    long weightBytes();
+
+    /** Bytes of weights one decoding step reads (decoder layers and output projection): its memory traffic at batch 1. */
+    long stepWeightBytes();
+
+    /** The weight types the backend holds the matrices in, e.g. "f16" or "f32, int8". */
+    String weightTypes();
+
     KvCache newCache(int requestSlots, int sequenceSlots, int maxSourceLength, int maxDecoderLength);
 
     /** Encodes the sources and stores each one's cross-attention keys/values under its request slot. */

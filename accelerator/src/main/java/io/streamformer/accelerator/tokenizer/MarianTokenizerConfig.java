@@ -1,8 +1,8 @@
 package io.streamformer.accelerator.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamformer.accelerator.tensors.JsonFiles;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.JsonFiles;
+import io.streamformer.accelerator.format.ModelFormatException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

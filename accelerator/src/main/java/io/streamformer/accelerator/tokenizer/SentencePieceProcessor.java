@@ -1,6 +1,6 @@
 package io.streamformer.accelerator.tokenizer;
 
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 
 import java.io.IOException;
 import java.nio.file.Files;

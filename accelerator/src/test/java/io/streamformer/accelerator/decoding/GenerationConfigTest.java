@@ -2,7 +2,7 @@ package io.streamformer.accelerator.decoding;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamformer.accelerator.models.ModelInfo;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

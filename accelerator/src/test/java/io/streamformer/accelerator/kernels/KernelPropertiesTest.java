@@ -4,6 +4,7 @@ import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.IntTensor;
 import io.streamformer.accelerator.backends.Matrix;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
+import io.streamformer.accelerator.weights.Weights;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.FloatRange;
@@ -70,7 +71,7 @@ class KernelPropertiesTest {
         float[] x = random(r, rows * k, 1);
         float[] w = random(r, n * k, 0.3);
         float[] b = withBias ? random(r, n, 1) : null;
-        Matrix m = BACKEND.uploadMatrix(w, n, k, 1f);
+        Matrix m = BACKEND.uploadMatrix(new Weights.F32(w, n, k), 1f);
         FloatTensor out = BACKEND.allocate(rows * n);
         BACKEND.linear(tensor(x), rows, m, b == null ? null : tensor(b), act, out);
         assertClose(read(out, rows * n), ReferenceKernels.linear(x, rows, w, n, k, b, act), 2e-5);
@@ -83,7 +84,7 @@ class KernelPropertiesTest {
                                               @ForAll @IntRange(min = 0, max = 1000) int seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = random(r, rows * k, 1);
-        Matrix m = BACKEND.uploadMatrix(random(r, n * k, 0.3), n, k, 1f);
+        Matrix m = BACKEND.uploadMatrix(new Weights.F32(random(r, n * k, 0.3), n, k), 1f);
         FloatTensor all = BACKEND.allocate(rows * n);
         BACKEND.linear(tensor(x), rows, m, null, Activation.SWISH, all);
         float[] batched = read(all, rows * n);
@@ -198,7 +199,7 @@ class KernelPropertiesTest {
             pos[i] = r.nextInt(8);
         }
         FloatTensor out = BACKEND.allocate(rows * d);
-        BACKEND.embed(ints(ids), ints(pos), rows, BACKEND.uploadMatrix(table, vocab, d, 1f), 2.5f, tensor(positions), out);
+        BACKEND.embed(ints(ids), ints(pos), rows, BACKEND.uploadMatrix(new Weights.F32(table, vocab, d), 1f), 2.5f, tensor(positions), out);
         float[] actual = read(out, rows * d);
         for (int i = 0; i < rows; i++) {
             for (int c = 0; c < d; c++) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.HfFixture;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -37,10 +37,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "32", paramLabel = "T", description = "Tokens generated per sequence.")
     int newTokens;
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "Untimed runs first.")
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "N",
+            description = "Untimed runs first, until the JIT has compiled the kernels (default 5).")
     int warmup;
 
-    @Option(names = "--iterations", defaultValue = "3", paramLabel = "N", description = "Timed runs.")
+    @Option(names = "--iterations", defaultValue = "5", paramLabel = "N", description = "Timed runs (default 5).")
     int iterations;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed of the random sources.")
@@ -94,13 +95,18 @@ public final class BenchCommand implements Callable<Integer> {
                         (double) batchSize * newTokens / (elapsed / 1e9));
             }
             double seconds = totalNanos / 1e9 / iterations;
+            // every decoding step reads the decoder's and the output projection's weights once
+            double weightReadGbPerS = engine.model().stepWeightBytes() * (double) newTokens / seconds / 1e9;
             ObjectNode json = JsonLines.JSON.createObjectNode();
             json.put("backend", common.backend).put("device", engine.model() instanceof
                     io.streamformer.accelerator.models.MarianModel m ? m.backend().device() : "")
                     .put("model", common.model.toString()).put("parameters", engine.info().parameterCount())
+                    .put("weights", engine.model().weightTypes()).put("weight_bytes", engine.model().weightBytes())
+                    .put("step_weight_bytes", engine.model().stepWeightBytes())
                     .put("batch_size", batchSize).put("beams", beams).put("src_len", srcLen)
                     .put("new_tokens", newTokens).put("iterations", iterations)
                     .put("seconds_per_run", round(seconds)).put("step_ms", round(stepNanos / 1e6 / steps))
+                    .put("weight_read_gb_per_s", round(weightReadGbPerS))
                     .put("tokens_per_s", round(batchSize * (double) newTokens / seconds));
             System.out.println(JsonLines.JSON.writeValueAsString(json));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

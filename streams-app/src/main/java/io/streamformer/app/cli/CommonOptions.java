@@ -3,7 +3,9 @@ package io.streamformer.app.cli;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.Backends;
+import io.streamformer.accelerator.weights.WeightPolicy;
 import io.streamformer.app.BundledModels;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -24,6 +26,11 @@ public final class CommonOptions {
     @Option(names = "--device", paramLabel = "N", description = "Device index for the backend (see: devices).")
     public Integer device;
 
+    @Option(names = "--weights", defaultValue = "auto", paramLabel = "TYPE", converter = WeightPolicyConverter.class,
+            description = "How weight matrices are held: auto (as stored in the file: 16-bit stays 16-bit), f32, f16,"
+                    + " bf16 or int8 (quantized per output row at load).")
+    public WeightPolicy weights;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     public boolean verbose;
 
@@ -43,10 +50,18 @@ public final class CommonOptions {
     public Engine loadEngine() {
         Backend b = newBackend();
         try (ProgressReporter progress = ProgressReporter.start("Loading " + model.getFileName(), "tensors")) {
-            return Engine.load(modelDir(), b, progress);
+            return Engine.load(modelDir(), b, weights, progress);
         } catch (RuntimeException e) {
             b.close();
             throw e;
+        }
+    }
+
+    /** --weights auto|f32|f16|bf16|int8. */
+    static final class WeightPolicyConverter implements ITypeConverter<WeightPolicy> {
+        @Override
+        public WeightPolicy convert(String value) {
+            return WeightPolicy.parse(value);
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.streamformer.app.cli;
 
 import io.streamformer.accelerator.models.MarianCheckpointWriter;
-import io.streamformer.accelerator.tensors.DType;
+import io.streamformer.accelerator.format.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

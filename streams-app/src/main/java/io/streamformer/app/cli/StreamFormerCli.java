@@ -1,6 +1,6 @@
 package io.streamformer.app.cli;
 
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 import io.streamformer.accelerator.scheduler.RequestRejectedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,6 +15,7 @@ import java.io.PrintWriter;
                 TranslateCommand.class,
                 ForwardCommand.class,
                 BenchCommand.class,
+                MemoryBandwidthCommand.class,
                 CreateModelCommand.class,
                 DevicesCommand.class,
                 RunCommand.class,

@@ -3,7 +3,7 @@ package io.streamformer.app.cli;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.Translator;
 import io.streamformer.accelerator.decoding.GenerationParams;
-import io.streamformer.accelerator.tensors.ModelFormatException;
+import io.streamformer.accelerator.format.ModelFormatException;
 import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

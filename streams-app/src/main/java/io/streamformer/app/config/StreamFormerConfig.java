@@ -41,6 +41,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     // --- model and backend
     public static final String MODEL_DIR = "streamformer.model.dir";
     public static final String MODEL_ID = "streamformer.model.id";
+    public static final String MODEL_WEIGHTS = "streamformer.model.weights";
     public static final String BACKEND = "streamformer.backend";
     public static final String BACKEND_DEVICE = "streamformer.backend.device";
 
@@ -82,6 +83,9 @@ public final class StreamFormerConfig extends AbstractConfig {
                     "Hugging Face model directory (config.json, model.safetensors, generation_config.json).")
             .define(MODEL_ID, Type.STRING, "", Importance.LOW,
                     "Name of the model in results and decode state; empty: the model directory's name.")
+            .define(MODEL_WEIGHTS, Type.STRING, "auto", ValidString.in("auto", "f32", "f16", "bf16", "int8"),
+                    Importance.MEDIUM, "How weight matrices are held: auto (as stored in the file: 16-bit stays"
+                            + " 16-bit), f32, f16, bf16, or int8 (quantized per output row at load).")
             .define(BACKEND, Type.STRING, "jvm", Importance.MEDIUM, "Where the kernels run: jvm or tornadovm.")
             .define(BACKEND_DEVICE, Type.INT, null, Importance.LOW, "Device index of the backend (null: default).")
             .define(INPUT_TOPIC, Type.STRING, "inference-requests", Importance.HIGH,

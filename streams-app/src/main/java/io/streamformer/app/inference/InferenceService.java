@@ -125,7 +125,7 @@ public final class InferenceService implements AutoCloseable {
      * Loads the tokenizer of the engine's model directory if it has one, creates the scheduler (its KV cache is
      * allocated now) and starts the inference thread.
      *
-     * @throws io.streamformer.accelerator.tensors.ModelFormatException if the tokenizer files are unreadable or
+     * @throws io.streamformer.accelerator.format.ModelFormatException if the tokenizer files are unreadable or
      *         do not fit the model (ids beyond its vocabulary, other EOS or padding ids)
      */
     public static InferenceService start(Engine engine, String modelId, SchedulerLimits limits, long stepDelayMillis,

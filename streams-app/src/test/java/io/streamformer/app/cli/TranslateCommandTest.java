@@ -2,7 +2,7 @@ package io.streamformer.app.cli;
 
 import io.streamformer.accelerator.models.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
-import io.streamformer.accelerator.tensors.DType;
+import io.streamformer.accelerator.format.DType;
 import io.streamformer.app.testing.CliRun;
 import io.streamformer.app.testing.EnEsReference;
 import io.streamformer.app.testing.TextModel;

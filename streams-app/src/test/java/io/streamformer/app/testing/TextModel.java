@@ -4,7 +4,7 @@ import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
 import io.streamformer.accelerator.models.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
-import io.streamformer.accelerator.tensors.DType;
+import io.streamformer.accelerator.format.DType;
 import io.streamformer.schemas.InferenceRequest;
 
 import java.io.IOException;

@@ -4,7 +4,7 @@ import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.IntTensor;
 import io.streamformer.accelerator.backends.Matrix;
-import io.streamformer.accelerator.backends.jvm.ArgmaxJvmBackend;
+import io.streamformer.accelerator.backends.jvm.JvmBackend;
 import io.streamformer.accelerator.kernels.Activation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +33,7 @@ class TornadoKernelsTest {
 
     /** The same calls on both backends (the JVM one with the host version of the optional argmax op). */
     private final class Pair {
-        final Backend jvm = new ArgmaxJvmBackend(2);
+        final Backend jvm = new JvmBackend(2);
         final TornadoBackend tvm;
 
         Pair(String layout) {

@@ -7,9 +7,12 @@ import io.streamformer.accelerator.backends.Matrix;
 import io.streamformer.accelerator.kernels.Activation;
 import io.streamformer.accelerator.kernels.Attention;
 import io.streamformer.accelerator.kernels.Embeddings;
-import io.streamformer.accelerator.kernels.MatMul;
 import io.streamformer.accelerator.kernels.Norms;
-import io.streamformer.accelerator.kernels.PackedMatrix;
+import io.streamformer.accelerator.kernels.Softmax;
+import io.streamformer.accelerator.kernels.matmul.MatMul;
+import io.streamformer.accelerator.kernels.matmul.PackedWeights;
+import io.streamformer.accelerator.weights.WeightType;
+import io.streamformer.accelerator.weights.Weights;
 import jdk.incubator.vector.FloatVector;
 
 /** The default backend: kernels on the JVM heap, vectorised with the Vector API, split over cores. */
@@ -29,7 +32,7 @@ public final class JvmBackend implements Backend {
         }
     }
 
-    record Packed(PackedMatrix matrix) implements Matrix {
+    record Packed(PackedWeights matrix, float outputScale) implements Matrix {
         @Override
         public int rows() {
             return matrix.rows();
@@ -39,6 +42,16 @@ public final class JvmBackend implements Backend {
         public int cols() {
             return matrix.cols();
         }
+
+        @Override
+        public WeightType type() {
+            return matrix.type();
+        }
+
+        @Override
+        public long bytes() {
+            return matrix.bytes();
+        }
     }
 
     /** Below this many multiply-adds a kernel runs on the calling thread alone. */
@@ -46,10 +59,15 @@ public final class JvmBackend implements Backend {
 
     private final WorkerPool pool;
     private float[][] scratch;
+    private final MatMul.Scratch[] matmulScratch;
 
     public JvmBackend(int threads) {
         this.pool = new WorkerPool(threads);
         this.scratch = new float[pool.threads()][256];
+        this.matmulScratch = new MatMul.Scratch[pool.threads()];
+        for (int i = 0; i < matmulScratch.length; i++) {
+            matmulScratch[i] = new MatMul.Scratch();
+        }
     }
 
     public JvmBackend() {
@@ -77,8 +95,8 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public Matrix uploadMatrix(float[] rowMajor, int rows, int cols, float scale) {
-        return new Packed(PackedMatrix.pack(rowMajor, rows, cols, scale));
+    public Matrix uploadMatrix(Weights weights, float outputScale) {
+        return new Packed(PackedWeights.pack(weights), outputScale);
     }
 
     @Override
@@ -104,20 +122,56 @@ public final class JvmBackend implements Backend {
     @Override
     public void embed(IntTensor ids, IntTensor positions, int rows, Matrix table, float scale,
                       FloatTensor positionTable, FloatTensor out) {
-        PackedMatrix t = packed(table);
+        PackedWeights t = packed(table).matrix();
         Embeddings.embed(ints(ids), ints(positions), t, scale, floats(positionTable), t.cols(), floats(out), 0, rows);
     }
 
     @Override
     public void linear(FloatTensor x, int rows, Matrix w, FloatTensor bias, Activation act, FloatTensor out) {
-        PackedMatrix m = packed(w);
+        Packed p = packed(w);
+        PackedWeights m = p.matrix();
         float[] xs = floats(x);
-        float[] b = bias == null ? null : floats(bias);
+        MatMul.Epilogue epilogue = new MatMul.Epilogue(bias == null ? null : floats(bias), p.outputScale(), act);
         float[] o = floats(out);
-        long workPerPanel = (long) rows * m.cols() * m.panelWidth();
+        long workPerPanel = (long) rows * m.cols() * PackedWeights.PANEL_WIDTH;
         int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, workPerPanel));
+        MatMul.Scratch[] scratches = matmulScratch;
         pool.parallelFor(m.panelCount(), grain,
-                (from, to, worker) -> MatMul.linear(xs, 0, rows, m, b, act, o, 0, from, to));
+                (from, to, worker) -> MatMul.linear(xs, 0, rows, m, epilogue, o, 0, from, to, scratches[worker]));
+    }
+
+    /** All the matrices' panels in one parallel loop: one fork-join instead of one per matrix. */
+    @Override
+    public void linears(FloatTensor x, int rows, Matrix[] ws, FloatTensor[] biases, FloatTensor[] outs) {
+        float[] xs = floats(x);
+        int count = ws.length;
+        PackedWeights[] m = new PackedWeights[count];
+        MatMul.Epilogue[] epilogues = new MatMul.Epilogue[count];
+        float[][] o = new float[count][];
+        int[] firstPanel = new int[count + 1];
+        long work = 0;
+        for (int i = 0; i < count; i++) {
+            Packed p = packed(ws[i]);
+            m[i] = p.matrix();
+            epilogues[i] = new MatMul.Epilogue(biases[i] == null ? null : floats(biases[i]), p.outputScale(),
+                    Activation.IDENTITY);
+            o[i] = floats(outs[i]);
+            firstPanel[i + 1] = firstPanel[i] + m[i].panelCount();
+            work += (long) rows * m[i].cols() * PackedWeights.PANEL_WIDTH * m[i].panelCount();
+        }
+        int panels = firstPanel[count];
+        int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, work / panels));
+        MatMul.Scratch[] scratches = matmulScratch;
+        pool.parallelFor(panels, grain, (from, to, worker) -> {
+            for (int i = 0; i < count; i++) {
+                int a = Math.max(from, firstPanel[i]);
+                int b = Math.min(to, firstPanel[i + 1]);
+                if (a < b) {
+                    MatMul.linear(xs, 0, rows, m[i], epilogues[i], o[i], 0, a - firstPanel[i], b - firstPanel[i],
+                            scratches[worker]);
+                }
+            }
+        });
     }
 
     @Override
@@ -154,6 +208,28 @@ public final class JvmBackend implements Backend {
         int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, 2 * work * headDim / Math.max(1, rows)));
         pool.parallelFor(tasks, grain, (from, to, worker) ->
                 Attention.attend(qs, ks, vs, starts, counts, heads, headDim, o, sc[worker], from, to));
+    }
+
+    /** Greedy decoding's choice is made here too: rows in parallel, each as the host would (see Backend#argmaxRows). */
+    @Override
+    public boolean supportsArgmax() {
+        return true;
+    }
+
+    @Override
+    public void argmaxRows(FloatTensor logits, int rows, int vocab, IntTensor banStart, IntTensor banCount,
+                           IntTensor bans, IntTensor forced, FloatTensor out) {
+        float[] l = floats(logits);
+        int[] start = ints(banStart);
+        int[] count = ints(banCount);
+        int[] banned = ints(bans);
+        int[] force = ints(forced);
+        float[] o = floats(out);
+        pool.parallelFor(rows, 1, (from, to, worker) -> {
+            for (int r = from; r < to; r++) {
+                Softmax.chooseGreedy(l, r * vocab, vocab, banned, start[r], count[r], force[r], o, 3 * r);
+            }
+        });
     }
 
     @Override
@@ -205,7 +281,7 @@ public final class JvmBackend implements Backend {
         return ((Ints) t).data();
     }
 
-    private static PackedMatrix packed(Matrix m) {
-        return ((Packed) m).matrix();
+    private static Packed packed(Matrix m) {
+        return (Packed) m;
     }
 }

@@ -5,9 +5,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fork-join for kernel loops: the caller runs the first chunk of a range and up to threads-1 daemon
- * workers run the others. Workers spin briefly before parking, because a decoding step hands them a
- * hundred small kernels in quick succession and a park/unpark round trip per kernel would dominate.
+ * A fork-join for kernel loops: the caller and up to threads-1 daemon workers take chunks of a range from a shared
+ * counter until none is left, so a thread that started late or was descheduled for a moment (other processes share
+ * the cores) does not hold the others up. Workers spin briefly before parking, because a decoding step hands them a
+ * hundred small kernels in quick succession and a park/unpark round trip per kernel would dominate. How a range is
+ * cut never changes a result: every kernel computes each of its items independently.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -38,25 +40,34 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Splits [0, n) into at most {@code threads} chunks of at least {@code minGrain} and waits for all. */
+    /** Chunks per thread when a range allows as many: enough to even the threads out, few enough to stay cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    /**
+     * Runs [0, n) in chunks of at least {@code minGrain} on up to {@code threads} threads and waits for all.
+     */
     void parallelFor(int n, int minGrain, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = (int) Math.min(threads, Math.max(1, n / Math.max(1, minGrain)));
-        if (chunks == 1) {
+        int grains = (int) Math.max(1, n / Math.max(1, minGrain));
+        int helpers = Math.min(threads, grains) - 1;
+        if (helpers == 0) {
             body.run(0, n, 0);
             return;
         }
-        pending.set(chunks - 1);
-        for (int c = 1; c < chunks; c++) {
-            workers[c - 1].submit(body, bound(n, chunks, c), bound(n, chunks, c + 1));
+        int chunks = Math.min(grains, threads * CHUNKS_PER_THREAD);
+        Job job = new Job(body, n, chunks);
+        pending.set(helpers);
+        for (int w = 0; w < helpers; w++) {
+            workers[w].submit(job);
         }
         Throwable own = null;
         try {
-            body.run(0, bound(n, chunks, 1), 0);
+            job.drain(0);
         } catch (Throwable t) {
             own = t;
+            job.abandon();
         }
         while (pending.get() != 0) {
             Thread.onSpinWait();
@@ -73,8 +84,33 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private static int bound(int n, int chunks, int c) {
-        return (int) ((long) n * c / chunks);
+    /** One parallelFor: its chunks are claimed from a counter by whichever thread is free. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+
+        Job(RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+        }
+
+        void drain(int worker) {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                body.run(bound(c), bound(c + 1), worker);
+            }
+        }
+
+        /** After a failure: leave the rest undone. */
+        void abandon() {
+            next.set(chunks);
+        }
+
+        private int bound(int c) {
+            return (int) ((long) n * c / chunks);
+        }
     }
 
     @Override
@@ -88,10 +124,10 @@ final class WorkerPool implements AutoCloseable {
     private final class Worker implements Runnable {
         final Thread thread;
         final int index;
-        volatile RangeBody body;
-        volatile int from;
-        volatile int to;
+        volatile Job job;
         volatile int submitted;
+        /** Set while the worker may be parked: only then does a submit pay for an unpark. */
+        volatile boolean parked;
         int done;
 
         Worker(int index) {
@@ -100,12 +136,12 @@ final class WorkerPool implements AutoCloseable {
             this.thread.setDaemon(true);
         }
 
-        void submit(RangeBody b, int f, int t) {
-            body = b;
-            from = f;
-            to = t;
+        void submit(Job j) {
+            job = j;
             submitted++; // single writer: the caller thread
-            LockSupport.unpark(thread);
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
         }
 
         @Override
@@ -116,17 +152,23 @@ final class WorkerPool implements AutoCloseable {
                     if (System.nanoTime() < spinUntil) {
                         Thread.onSpinWait();
                     } else {
-                        LockSupport.park(this);
+                        parked = true;
+                        if (submitted == done && !closed) { // checked again after announcing it (no lost wake-up)
+                            LockSupport.park(this);
+                        }
+                        parked = false;
                     }
                 }
                 if (closed) {
                     return;
                 }
                 done = submitted;
+                Job j = job;
                 try {
-                    body.run(from, to, index);
+                    j.drain(index);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
+                    j.abandon();
                 } finally {
                     pending.decrementAndGet();
                 }

@@ -1,8 +1,11 @@
-package io.streamformer.accelerator.tensors;
+package io.streamformer.accelerator.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.streamformer.accelerator.weights.WeightConversions;
+import io.streamformer.accelerator.weights.Weights;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -194,6 +197,55 @@ public final class SafetensorsFile implements AutoCloseable {
             info.dtype().toFloats(mapped, out, (int) count);
         } catch (IOException e) {
             throw new ModelFormatException(path.getFileName() + ": cannot read tensor '" + name + "': "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Reads a 2-D tensor as a weight matrix in its stored type (F32, F16 or BF16), refusing values that are not
+     * finite. Checks the shape against {@code rows × cols}.
+     */
+    public Weights readWeights(String name, int rows, int cols) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new ModelFormatException(path.getFileName() + ": missing tensor '" + name + "'");
+        }
+        if ((long) rows * cols != info.elementCount()) {
+            throw new ModelFormatException(path.getFileName() + ": tensor '" + name + "' has shape "
+                    + info.shapeString() + ", not [" + rows + ", " + cols + "]");
+        }
+        Weights w = switch (info.dtype()) {
+            case F32 -> new Weights.F32(readFloats(name), rows, cols);
+            case F16 -> new Weights.F16(readShorts(info), rows, cols);
+            case BF16 -> new Weights.BF16(readShorts(info), rows, cols);
+            default -> throw new ModelFormatException(path.getFileName() + ": tensor '" + name + "' has dtype "
+                    + info.dtype() + ", expected F32, F16 or BF16");
+        };
+        try {
+            WeightConversions.requireFinite(w, name);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(path.getFileName() + ": " + e.getMessage());
+        }
+        return w;
+    }
+
+    private short[] readShorts(TensorInfo info) {
+        long count = info.elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new ModelFormatException(path.getFileName() + ": tensor '" + info.name() + "' has " + count
+                    + " elements, more than one array can hold");
+        }
+        short[] out = new short[(int) count];
+        if (count == 0) {
+            return out;
+        }
+        try {
+            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(),
+                    info.end() - info.begin());
+            mapped.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(out);
+        } catch (IOException e) {
+            throw new ModelFormatException(path.getFileName() + ": cannot read tensor '" + info.name() + "': "
                     + e.getMessage(), e);
         }
         return out;

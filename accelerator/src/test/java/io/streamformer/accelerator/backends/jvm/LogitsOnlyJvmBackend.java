@@ -4,65 +4,18 @@ import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.backends.FloatTensor;
 import io.streamformer.accelerator.backends.IntTensor;
 import io.streamformer.accelerator.backends.Matrix;
+import io.streamformer.accelerator.weights.Weights;
 import io.streamformer.accelerator.kernels.Activation;
-import io.streamformer.accelerator.kernels.Softmax;
 
 /**
- * The JVM backend plus the optional {@link Backend#argmaxRows} op, computed on the host: lets the default build
- * test the engine's device-argmax path (greedy decoding without logits rows) that accelerator backends take.
+ * The JVM backend without the optional {@link Backend#argmaxRows} op: greedy decoding then reads logits rows back and
+ * chooses on the host, the path beam search and sampling take. Lets the tests compare the two paths.
  */
-public final class ArgmaxJvmBackend implements Backend {
+public final class LogitsOnlyJvmBackend implements Backend {
     private final JvmBackend jvm;
 
-    public ArgmaxJvmBackend(int threads) {
+    public LogitsOnlyJvmBackend(int threads) {
         this.jvm = new JvmBackend(threads);
-    }
-
-    @Override
-    public boolean supportsArgmax() {
-        return true;
-    }
-
-    @Override
-    public void argmaxRows(FloatTensor logits, int rows, int vocab, IntTensor banStart, IntTensor banCount,
-                           IntTensor bans, IntTensor forced, FloatTensor out) {
-        float[] l = ((JvmBackend.Floats) logits).data();
-        int[] start = ((JvmBackend.Ints) banStart).data();
-        int[] count = ((JvmBackend.Ints) banCount).data();
-        int[] banned = ((JvmBackend.Ints) bans).data();
-        int[] force = ((JvmBackend.Ints) forced).data();
-        float[] o = ((JvmBackend.Floats) out).data();
-        for (int r = 0; r < rows; r++) {
-            int off = r * vocab;
-            float lse = Softmax.logSumExp(l, off, vocab);
-            int token = force[r];
-            float value;
-            if (token >= 0) {
-                value = l[off + token];
-            } else {
-                value = Float.NEGATIVE_INFINITY;
-                token = -1;
-                for (int i = 0; i < vocab; i++) {
-                    float v = isBanned(banned, start[r], count[r], i) ? Float.NEGATIVE_INFINITY : l[off + i];
-                    if (token < 0 || v > value) {
-                        value = v;
-                        token = i;
-                    }
-                }
-            }
-            o[3 * r] = token;
-            o[3 * r + 1] = lse;
-            o[3 * r + 2] = value;
-        }
-    }
-
-    private static boolean isBanned(int[] bans, int start, int count, int id) {
-        for (int i = start; i < start + count; i++) {
-            if (bans[i] == id) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -81,8 +34,8 @@ public final class ArgmaxJvmBackend implements Backend {
     }
 
     @Override
-    public Matrix uploadMatrix(float[] rowMajor, int rows, int cols, float scale) {
-        return jvm.uploadMatrix(rowMajor, rows, cols, scale);
+    public Matrix uploadMatrix(Weights weights, float outputScale) {
+        return jvm.uploadMatrix(weights, outputScale);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.streamformer.accelerator.tensors;
+package io.streamformer.accelerator.format;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.streamformer.accelerator.tensors;
+package io.streamformer.accelerator.format;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

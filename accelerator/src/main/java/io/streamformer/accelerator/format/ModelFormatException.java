@@ -1,4 +1,4 @@
-package io.streamformer.accelerator.tensors;
+package io.streamformer.accelerator.format;
 
 /**
  * A model directory that cannot be used. The message is one line meant for a person: it names the

@@ -1,0 +1,86 @@
+package io.streamformer.accelerator.kernels.matmul;
+
+import io.streamformer.accelerator.weights.WeightType;
+import io.streamformer.accelerator.weights.Weights;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/** bfloat16 panels: a value is the upper half of an fp32, widened by a shift. */
+public final class BF16Panels extends PackedWeights {
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+
+    final short[] panels;
+
+    BF16Panels(Weights.BF16 w) {
+        super(w.rows(), w.cols());
+        panels = new short[panelCount() * PANEL_WIDTH * cols];
+        short[] src = w.data();
+        for (int r = 0; r < rows; r++) {
+            int base = index(r, 0, cols);
+            int from = r * cols;
+            for (int c = 0; c < cols; c++) {
+                panels[base + c * PANEL_WIDTH] = src[from + c];
+            }
+        }
+    }
+
+    @Override
+    public WeightType type() {
+        return WeightType.BF16;
+    }
+
+    @Override
+    public long bytes() {
+        return 2L * panels.length;
+    }
+
+    @Override
+    public float get(int row, int col) {
+        return Float.intBitsToFloat((panels[index(row, col, cols)] & 0xFFFF) << 16);
+    }
+
+    private static FloatVector widen(short[] p, int offset) {
+        IntVector i = (IntVector) ShortVector.fromArray(H, p, offset).convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    @Override
+    void gemv(float[] x, int xOffset, float[] xScaled, int xScaledOffset, int panel, float[] out,
+              int outOffset) {
+        final int k = cols;
+        final int kEven = k & ~1;
+        final short[] p = panels;
+        FloatVector e0 = FloatVector.zero(S), e1 = FloatVector.zero(S);
+        FloatVector o0 = FloatVector.zero(S), o1 = FloatVector.zero(S);
+        int wi = panel * PANEL_WIDTH * k;
+        int i = 0;
+        for (; i < kEven; i += 2, wi += 2 * PANEL_WIDTH) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wi).fma(a, e0);
+            e1 = widen(p, wi + L).fma(a, e1);
+            FloatVector b = FloatVector.broadcast(S, x[xOffset + i + 1]);
+            o0 = widen(p, wi + PANEL_WIDTH).fma(b, o0);
+            o1 = widen(p, wi + PANEL_WIDTH + L).fma(b, o1);
+        }
+        if (i < k) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wi).fma(a, e0);
+            e1 = widen(p, wi + L).fma(a, e1);
+        }
+        e0.add(o0).intoArray(out, outOffset);
+        e1.add(o1).intoArray(out, outOffset + L);
+    }
+
+    @Override
+    void decodePanel(int panel, float[] dst) {
+        int base = panel * PANEL_WIDTH * cols;
+        for (int i = 0; i < PANEL_WIDTH * cols; i += L) {
+            widen(panels, base + i).intoArray(dst, i);
+        }
+    }
+}
