@@ -13,8 +13,10 @@ public final class Backends {
     private Backends() {
     }
 
+    /** A backend of that name on that device (null: the default one); timed per call with -Dstreamformer.profile=true. */
     public static Backend create(String name, Integer device) {
-        return provider(name).create(device);
+        Backend b = provider(name).create(device);
+        return ProfilingBackend.enabled() ? new ProfilingBackend(b) : b;
     }
 
     public static BackendProvider provider(String name) {

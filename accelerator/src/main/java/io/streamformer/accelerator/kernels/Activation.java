@@ -87,38 +87,64 @@ public enum Activation {
         }
     }
 
+    private static final FloatVector V_TWO = FloatVector.broadcast(S, 2f);
+
+    /** x / (1 + e^-x), chunk by chunk: -x into the scratch, exp in place, then the quotient. */
     private static void swish(float[] x, int from, int to) {
-        int i = from;
-        for (; i + S.length() <= to; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            v.div(VectorMath.exp(v.neg()).add(V_ONE)).intoArray(x, i);
-        }
-        if (i < to) {
-            VectorMask<Float> m = S.indexInRange(i, to);
-            FloatVector v = FloatVector.fromArray(S, x, i, m);
-            v.div(VectorMath.exp(v.neg()).add(V_ONE)).intoArray(x, i, m);
+        float[] e = VectorMath.scratch();
+        for (int c = from; c < to; c += VectorMath.CHUNK) {
+            int len = Math.min(VectorMath.CHUNK, to - c);
+            int j = 0;
+            for (; j + S.length() <= len; j += S.length()) {
+                FloatVector.fromArray(S, x, c + j).neg().intoArray(e, j);
+            }
+            for (; j < len; j++) {
+                e[j] = -x[c + j];
+            }
+            VectorMath.expInPlace(e, 0, len);
+            j = 0;
+            for (; j + S.length() <= len; j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, c + j);
+                v.div(FloatVector.fromArray(S, e, j).add(V_ONE)).intoArray(x, c + j);
+            }
+            for (; j < len; j++) {
+                x[c + j] = x[c + j] / (e[j] + 1f);
+            }
         }
     }
 
+    /**
+     * 0.5·v·(1 + tanh(sqrt(2/π)·(v + 0.044715·v³))), tanh(y) = 1 - 2/(e^{2y} + 1), the operations of the scalar
+     * form in its order, chunk by chunk through the scratch.
+     */
     private static void geluNew(float[] x, int from, int to) {
-        int i = from;
-        for (; i + S.length() <= to; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            geluNew(v).intoArray(x, i);
-        }
-        if (i < to) {
-            VectorMask<Float> m = S.indexInRange(i, to);
-            geluNew(FloatVector.fromArray(S, x, i, m)).intoArray(x, i, m);
+        float[] e = VectorMath.scratch();
+        for (int c = from; c < to; c += VectorMath.CHUNK) {
+            int len = Math.min(VectorMath.CHUNK, to - c);
+            int j = 0;
+            for (; j + S.length() <= len; j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, c + j);
+                v.mul(v).mul(v).mul(V_GELU_C).add(v).mul(V_SQRT_2_OVER_PI).mul(V_TWO).intoArray(e, j);
+            }
+            for (; j < len; j++) {
+                float v = x[c + j];
+                e[j] = 2f * ((v * v * v * 0.044715f + v) * SQRT_2_OVER_PI);
+            }
+            VectorMath.expInPlace(e, 0, len);
+            j = 0;
+            for (; j + S.length() <= len; j += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, c + j);
+                FloatVector tanh = V_ONE.sub(V_TWO.div(FloatVector.fromArray(S, e, j).add(V_ONE)));
+                tanh.add(V_ONE).mul(v).mul(V_HALF).intoArray(x, c + j);
+            }
+            for (; j < len; j++) {
+                float tanh = 1f - 2f / (e[j] + 1f);
+                x[c + j] = (tanh + 1f) * x[c + j] * 0.5f;
+            }
         }
     }
 
     private static final FloatVector V_SQRT_2_OVER_PI = FloatVector.broadcast(S, SQRT_2_OVER_PI);
-
-    /** 0.5·v·(1 + tanh(sqrt(2/π)·(v + 0.044715·v³))), the operations of the scalar form in its order. */
-    private static FloatVector geluNew(FloatVector v) {
-        FloatVector inner = v.mul(v).mul(v).mul(V_GELU_C).add(v).mul(V_SQRT_2_OVER_PI);
-        return VectorMath.tanh(inner).add(V_ONE).mul(v).mul(V_HALF);
-    }
 
     /**
      * erf(x) with a relative error below 1.2e-7 (Numerical Recipes' erfc by Chebyshev fitting), far below

@@ -37,9 +37,19 @@ public final class Softmax {
         int bound = S.loopBound(n);
         FloatVector mv = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
+        float[] e = VectorMath.scratch();
         int i = 0;
-        for (; i < bound; i += S.length()) {
-            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, from + i).sub(mv)));
+        // chunk by chunk: x - m into the scratch, exp in place, summed vector by vector in order
+        while (i < bound) {
+            int len = Math.min(VectorMath.CHUNK, bound - i);
+            for (int j = 0; j < len; j += S.length()) {
+                FloatVector.fromArray(S, x, from + i + j).sub(mv).intoArray(e, j);
+            }
+            VectorMath.expInPlace(e, 0, len);
+            for (int j = 0; j < len; j += S.length()) {
+                acc = acc.add(FloatVector.fromArray(S, e, j));
+            }
+            i += len;
         }
         float sum = VectorMath.sumLanes(acc, new float[S.length()]);
         for (; i < n; i++) {

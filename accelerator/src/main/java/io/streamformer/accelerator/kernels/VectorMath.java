@@ -10,6 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * last bits in interpreted and in JIT-compiled code, so a sequence could come out differently early and
  * late in a process. These functions use only exactly-rounded operations (add, mul, fma, conversions,
  * shifts), so every execution mode gives the same bits, and the scalar forms equal the vector lanes.
+ *
+ * <p>The vector exp works on arrays ({@link #expInPlace}), its loop and its polynomial in one method: a method that
+ * takes and returns vectors runs boxed, many times slower, whenever the JIT declines to inline it (which it does
+ * once such a method was compiled on its own), and exp is too large to be inlined reliably.
  */
 public final class VectorMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -51,32 +55,49 @@ public final class VectorMath {
     private static final FloatVector V_P5 = FloatVector.broadcast(S, P5);
     private static final IntVector V_127 = IntVector.broadcast(I, 127);
 
-    public static FloatVector exp(FloatVector x) {
-        var underflow = x.compare(VectorOperators.LT, V_MIN_X);
-        FloatVector xc = x.max(V_MIN_X).min(V_MAX_X);
-        FloatVector t = xc.mul(V_LOG2E);
-        // round half away from zero, then truncate: n = (int) (t + copysign(0.5, t))
-        FloatVector half = V_HALF.blend(V_MINUS_HALF, t.compare(VectorOperators.LT, V_ZERO));
-        IntVector n = (IntVector) t.add(half).convert(VectorOperators.F2I, 0);
-        FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
-        FloatVector r = nf.fma(V_LN2_HI, xc);
-        r = nf.fma(V_LN2_LO, r);
-        FloatVector z = r.mul(r);
-        FloatVector p = r.fma(V_P0, V_P1);
-        p = p.fma(r, V_P2);
-        p = p.fma(r, V_P3);
-        p = p.fma(r, V_P4);
-        p = p.fma(r, V_P5);
-        p = p.fma(z, r).add(V_ONE);
-        // near the top n reaches 128, whose 2^n is no float: scale by 2^127 and double p first
-        var top = n.compare(VectorOperators.GT, V_127).cast(S);
-        p = p.add(p, top);
-        n = n.min(V_127);
-        FloatVector scale = n.add(V_127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale).blend(V_ZERO, underflow);
+    /** a[i] = e^a[i] for i in [from, to); lane for lane the bits of {@link #exp(float)}. */
+    public static void expInPlace(float[] a, int from, int to) {
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, i);
+            var underflow = x.compare(VectorOperators.LT, V_MIN_X);
+            FloatVector xc = x.max(V_MIN_X).min(V_MAX_X);
+            FloatVector t = xc.mul(V_LOG2E);
+            // round half away from zero, then truncate: n = (int) (t + copysign(0.5, t))
+            FloatVector half = V_HALF.blend(V_MINUS_HALF, t.compare(VectorOperators.LT, V_ZERO));
+            IntVector n = (IntVector) t.add(half).convert(VectorOperators.F2I, 0);
+            FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
+            FloatVector r = nf.fma(V_LN2_HI, xc);
+            r = nf.fma(V_LN2_LO, r);
+            FloatVector z = r.mul(r);
+            FloatVector p = r.fma(V_P0, V_P1);
+            p = p.fma(r, V_P2);
+            p = p.fma(r, V_P3);
+            p = p.fma(r, V_P4);
+            p = p.fma(r, V_P5);
+            p = p.fma(z, r).add(V_ONE);
+            // near the top n reaches 128, whose 2^n is no float: scale by 2^127 and double p first
+            var top = n.compare(VectorOperators.GT, V_127).cast(S);
+            p = p.add(p, top);
+            n = n.min(V_127);
+            FloatVector scale = n.add(V_127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(scale).blend(V_ZERO, underflow).intoArray(a, i);
+        }
+        for (; i < to; i++) {
+            a[i] = exp(a[i]);
+        }
     }
 
-    /** The scalar twin of {@link #exp(FloatVector)}: the same operations, hence the same bits. */
+    /** Elements per pass of the array forms' scratch: a multiple of every vector length, small enough for L1. */
+    static final int CHUNK = 1024;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
+
+    /** Scratch space of {@link #CHUNK} floats for this thread, for kernels that exp a range chunk by chunk. */
+    static float[] scratch() {
+        return SCRATCH.get();
+    }
+
+    /** The scalar twin of {@link #expInPlace}: the same operations, hence the same bits. */
     public static float exp(float x) {
         if (x < MIN_X) {
             return 0f;
@@ -101,13 +122,7 @@ public final class VectorMath {
         return p * Float.intBitsToFloat((n + 127) << 23);
     }
 
-    /** tanh(y) = 1 - 2 / (e^{2y} + 1). */
-    private static final FloatVector V_TWO = FloatVector.broadcast(S, 2f);
-
-    public static FloatVector tanh(FloatVector y) {
-        return V_ONE.sub(V_TWO.div(exp(y.mul(V_TWO)).add(V_ONE)));
-    }
-
+    /** tanh(y) = 1 - 2 / (e^{2y} + 1), as {@link Activation}'s vector form computes it. */
     public static float tanh(float y) {
         return 1f - 2f / (exp(2f * y) + 1f);
     }

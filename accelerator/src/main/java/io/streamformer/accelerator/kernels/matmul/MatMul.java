@@ -2,7 +2,6 @@ package io.streamformer.accelerator.kernels.matmul;
 
 import io.streamformer.accelerator.kernels.Activation;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 import static io.streamformer.accelerator.kernels.matmul.PackedWeights.L;
 import static io.streamformer.accelerator.kernels.matmul.PackedWeights.PANEL_WIDTH;
@@ -23,7 +22,8 @@ import static io.streamformer.accelerator.kernels.matmul.PackedWeights.S;
  *
  * <p>Each kernel is its own small method so that the JIT inlines every vector operation (a method that holds
  * several grows past the inlining budget, and the vector operations left out run boxed, many times slower). The
- * bias, scales and activation are applied in a second pass over each finished panel.
+ * bias and scales are applied in a second pass over each finished panel, the activation over each row's columns
+ * once all panels of the call are done.
  */
 public final class MatMul {
 
@@ -99,6 +99,15 @@ public final class MatMul {
                         r * PANEL_WIDTH);
             }
             store(tile, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
+        }
+        if (epilogue.activation() != Activation.IDENTITY) {
+            // over each row's columns of these panels at once: long ranges keep the activation's loop efficient
+            int colFrom = panelFrom * PANEL_WIDTH;
+            int colTo = Math.min(w.rows(), panelTo * PANEL_WIDTH);
+            for (int r = 0; r < rows; r++) {
+                int o = outOffset + r * w.rows();
+                epilogue.activation().applyInPlace(out, o + colFrom, o + colTo);
+            }
         }
     }
 
@@ -177,33 +186,61 @@ public final class MatMul {
 
     /**
      * The epilogue over one panel's raw sums, stored into the output rows (the last panel may be partial): scale and
-     * bias in vector form, then the activation over the stored values in a loop of its own.
+     * bias; the activation follows over all the panels of the call.
      */
     private static void store(float[] tile, int rows, int panel, int n, float[] columnScales, Epilogue e,
                               float[] out, int outOffset) {
         int col0 = panel * PANEL_WIDTH;
-        int valid = Math.min(PANEL_WIDTH, n - col0);
+        int valid = n - col0;
+        if (valid < PANEL_WIDTH) {
+            storePartial(tile, rows, col0, valid, n, columnScales, e, out, outOffset);
+            return;
+        }
         float[] bias = e.bias();
         float outScale = e.outScale();
         for (int r = 0; r < rows; r++) {
             int o = outOffset + r * n + col0;
             int t = r * PANEL_WIDTH;
-            for (int lane0 = 0; lane0 < valid; lane0 += L) {
-                VectorMask<Float> m = S.indexInRange(lane0, valid);
-                FloatVector v = FloatVector.fromArray(S, tile, t + lane0);
+            FloatVector v0 = FloatVector.fromArray(S, tile, t);
+            FloatVector v1 = FloatVector.fromArray(S, tile, t + L);
+            if (columnScales != null) {
+                v0 = v0.mul(FloatVector.fromArray(S, columnScales, col0));
+                v1 = v1.mul(FloatVector.fromArray(S, columnScales, col0 + L));
+            }
+            if (bias != null) {
+                v0 = v0.add(FloatVector.fromArray(S, bias, col0));
+                v1 = v1.add(FloatVector.fromArray(S, bias, col0 + L));
+            }
+            if (outScale != 1f) {
+                FloatVector s = FloatVector.broadcast(S, outScale);
+                v0 = v0.mul(s);
+                v1 = v1.mul(s);
+            }
+            v0.intoArray(out, o);
+            v1.intoArray(out, o + L);
+        }
+    }
+
+    /** The last panel, whose columns end within it: element by element, the same operations in the same order. */
+    private static void storePartial(float[] tile, int rows, int col0, int valid, int n, float[] columnScales,
+                                     Epilogue e, float[] out, int outOffset) {
+        float[] bias = e.bias();
+        float outScale = e.outScale();
+        for (int r = 0; r < rows; r++) {
+            int o = outOffset + r * n + col0;
+            int t = r * PANEL_WIDTH;
+            for (int j = 0; j < valid; j++) {
+                float v = tile[t + j];
                 if (columnScales != null) {
-                    v = v.mul(FloatVector.fromArray(S, columnScales, col0 + lane0));
+                    v *= columnScales[col0 + j];
                 }
                 if (bias != null) {
-                    v = v.add(FloatVector.fromArray(S, bias, col0 + lane0, m));
+                    v += bias[col0 + j];
                 }
                 if (outScale != 1f) {
-                    v = v.mul(outScale);
+                    v *= outScale;
                 }
-                v.intoArray(out, o + lane0, m);
-            }
-            if (e.activation() != Activation.IDENTITY) {
-                e.activation().applyInPlace(out, o, o + valid);
+                out[o + j] = v;
             }
         }
     }
