@@ -24,7 +24,7 @@ import java.util.Set;
  * as plain text rather than turned into their ids, so user text cannot inject control tokens.
  * Immutable and thread-safe.
  */
-public final class MarianTokenizer {
+public final class MarianTokenizer implements Tokenizer {
     public static final String SOURCE_SPM = "source.spm";
     public static final String TARGET_SPM = "target.spm";
     public static final String VOCAB = "vocab.json";
@@ -107,13 +107,22 @@ public final class MarianTokenizer {
     }
 
     /** Input ids for the encoder: the tokens' vocab.json ids followed by {@code </s>}. */
+    @Override
     public int[] encode(String text) {
+        return encode(text, true);
+    }
+
+    /** The tokens' vocab.json ids, followed by {@code </s>} when {@code addSpecialTokens}. */
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens) {
         List<String> tokens = tokenize(text);
-        int[] ids = new int[tokens.size() + 1];
+        int[] ids = new int[tokens.size() + (addSpecialTokens ? 1 : 0)];
         for (int i = 0; i < tokens.size(); i++) {
             ids[i] = vocab.id(tokens.get(i), unkId);
         }
-        ids[tokens.size()] = eosId;
+        if (addSpecialTokens) {
+            ids[tokens.size()] = eosId;
+        }
         return ids;
     }
 
@@ -122,6 +131,7 @@ public final class MarianTokenizer {
      * {@code decode(ids, skip_special_tokens=True)}: special tokens are dropped, and so is an id that
      * vocab.json lacks (transformers reads it as {@code <unk>}, a special token).
      */
+    @Override
     public String decode(int[] ids) {
         List<String> pieces = new ArrayList<>(ids.length);
         for (int id : ids) {
@@ -157,6 +167,11 @@ public final class MarianTokenizer {
     /** One more than the largest id {@link #encode} can produce: the encoder needs at least this many embeddings. */
     public int sourceIdLimit() {
         return vocab.idLimit();
+    }
+
+    @Override
+    public int idLimit() {
+        return sourceIdLimit();
     }
 
     public SentencePieceProcessor sourceModel() {
