@@ -13,6 +13,10 @@ import java.util.List;
 /** A tiny model saved by Hugging Face transformers with its exact outputs (see fixtures/hf/README.md). */
 public final class HfFixture {
 
+    /**
+     * @param decoderInputIds an encoder-decoder's teacher-forced decoder prefix; null for a decoder-only model, whose
+     *                        logits are those of the input ids themselves
+     */
     public record Case(int[] inputIds, int[] decoderInputIds, float[][] logits, int[] argmaxAllPositions,
                        int[] greedySequence, int[] beamSequence, double beamScore) {
     }
@@ -36,7 +40,8 @@ public final class HfFixture {
                 for (int i = 0; i < rows.length; i++) {
                     rows[i] = floats(logits.get(i));
                 }
-                cases.add(new Case(ints(c.get("input_ids")), ints(c.get("decoder_input_ids")), rows,
+                JsonNode decoder = c.get("decoder_input_ids");
+                cases.add(new Case(ints(c.get("input_ids")), decoder == null ? null : ints(decoder), rows,
                         ints(c.get("logits_argmax_all_positions")), ints(c.get("greedy").get("sequences").get(0)),
                         ints(c.get("beam").get("sequences").get(0)),
                         c.get("beam").get("sequences_scores").get(0).asDouble()));

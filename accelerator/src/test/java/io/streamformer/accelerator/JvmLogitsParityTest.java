@@ -19,10 +19,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and that path against the backend's argmax path: the same sequences and the same scores, with bans,
  * min_new_tokens and forced EOS in play.
  */
-class JvmLogitsParityTest extends MarianParityContract {
+class JvmLogitsParityTest extends HfParityContract {
     @Override
     protected Backend newBackend() {
         return new LogitsOnlyJvmBackend(2);
+    }
+
+    @Override
+    protected String fixtureName() {
+        return "marian";
     }
 
     @Test

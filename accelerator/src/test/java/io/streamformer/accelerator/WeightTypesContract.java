@@ -6,7 +6,7 @@ import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.format.DType;
 import io.streamformer.accelerator.kernels.Softmax;
-import io.streamformer.accelerator.models.MarianCheckpointWriter;
+import io.streamformer.accelerator.models.marian.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.weights.WeightPolicy;
 import org.junit.jupiter.api.Test;

@@ -36,7 +36,10 @@ public interface Backend extends AutoCloseable {
 
     void read(FloatTensor src, int srcOffset, float[] dst, int dstOffset, int count);
 
-    /** out[r] = table[ids[r]] * scale + positionTable[positions[r]], width table.cols(). */
+    /**
+     * out[r] = table[ids[r]] * scale + positionTable[positions[r]], width table.cols(); positionTable may be null
+     * (rotary models add positions inside attention).
+     */
     void embed(IntTensor ids, IntTensor positions, int rows, Matrix table, float scale, FloatTensor positionTable,
                FloatTensor out);
 
@@ -54,15 +57,40 @@ public interface Backend extends AutoCloseable {
     }
 
     /** out = LayerNorm(x + residual) · gamma + beta over rows of width gamma.size(); out may alias x. */
-    void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta, float eps,
-                      FloatTensor out);
+    default void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta,
+                              float eps, FloatTensor out) {
+        layerNorm(x, residual, rows, gamma, beta, eps, null, out);
+    }
 
     /**
-     * Multi-head attention of query rows [0, rows) over key/value rows [keyStart[r], keyStart[r] + keyCount[r])
-     * of {@code keys}/{@code values}; all rows have width heads·headDim; queries are pre-scaled.
+     * LayerNorm over rows of width gamma.size(), after an optional residual add: s = x (+ residual, may be null);
+     * sum = s when sum is non-null (a pre-norm model's residual stream); out = (s - mean)/sqrt(var + eps)·gamma +
+     * beta (beta may be null). Outputs may alias inputs.
+     */
+    void layerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta, float eps,
+                   FloatTensor sum, FloatTensor out);
+
+    /** RMSNorm (Llama's) with the same residual and sum conventions as {@link #layerNorm}. */
+    void rmsNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, float eps, FloatTensor sum,
+                 FloatTensor out);
+
+    /**
+     * Rotary position embedding, in place on rows [0, rows) of {@code x}, each holding {@code heads} heads of
+     * {@code headDim}, at the rows' positions in the cos/sin tables ([position][headDim/2]).
+     */
+    void rotary(FloatTensor x, int rows, int heads, int headDim, IntTensor positions, FloatTensor cos,
+                FloatTensor sin);
+
+    /** out = act(gate) · up over rows of {@code width} (the gated feed-forward of Llama); out may alias gate. */
+    void gatedActivation(FloatTensor gate, FloatTensor up, int rows, int width, Activation act, FloatTensor out);
+
+    /**
+     * Attention of query rows [0, rows) over key/value rows [keyStart[r], keyStart[r] + keyCount[r]) of
+     * {@code keys}/{@code values}: query rows have width heads·headDim, key and value rows kvHeads·headDim (grouped
+     * queries share a key/value head); scores are (q · k)·scale.
      */
     void attention(FloatTensor q, int rows, FloatTensor keys, FloatTensor values, IntTensor keyStart,
-                   IntTensor keyCount, int heads, int headDim, FloatTensor out);
+                   IntTensor keyCount, int heads, int kvHeads, int headDim, float scale, FloatTensor out);
 
     /** dst[dstRows[r]] = src[r] for r in [0, rows), rows of width {@code width}. */
     void scatterRows(FloatTensor src, int rows, int width, IntTensor dstRows, FloatTensor dst);

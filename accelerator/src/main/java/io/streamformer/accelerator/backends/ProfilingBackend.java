@@ -106,16 +106,34 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta,
-                             float eps, FloatTensor out) {
-        time("addLayerNorm", () -> inner.addLayerNorm(x, residual, rows, gamma, beta, eps, out));
+    public void layerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta,
+                          float eps, FloatTensor sum, FloatTensor out) {
+        time("layerNorm", () -> inner.layerNorm(x, residual, rows, gamma, beta, eps, sum, out));
+    }
+
+    @Override
+    public void rmsNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, float eps, FloatTensor sum,
+                        FloatTensor out) {
+        time("rmsNorm", () -> inner.rmsNorm(x, residual, rows, gamma, eps, sum, out));
+    }
+
+    @Override
+    public void rotary(FloatTensor x, int rows, int heads, int headDim, IntTensor positions, FloatTensor cos,
+                       FloatTensor sin) {
+        time("rotary", () -> inner.rotary(x, rows, heads, headDim, positions, cos, sin));
+    }
+
+    @Override
+    public void gatedActivation(FloatTensor gate, FloatTensor up, int rows, int width, Activation act,
+                                FloatTensor out) {
+        time("gatedActivation", () -> inner.gatedActivation(gate, up, rows, width, act, out));
     }
 
     @Override
     public void attention(FloatTensor q, int rows, FloatTensor keys, FloatTensor values, IntTensor keyStart,
-                          IntTensor keyCount, int heads, int headDim, FloatTensor out) {
-        time(rows("attention", rows), () -> inner.attention(q, rows, keys, values, keyStart, keyCount, heads, headDim,
-                out));
+                          IntTensor keyCount, int heads, int kvHeads, int headDim, float scale, FloatTensor out) {
+        time(rows("attention", rows), () -> inner.attention(q, rows, keys, values, keyStart, keyCount, heads, kvHeads,
+                headDim, scale, out));
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.streamformer.accelerator.decoding;
 
 /**
  * A search whose step needs only the most likely next token (greedy decoding). A model whose backend can take
- * the argmax on the device ({@link io.streamformer.accelerator.models.Seq2SeqModel#decodeArgmax}) then sends
+ * the argmax on the device ({@link io.streamformer.accelerator.models.Model#decodeArgmax}) then sends
  * back three numbers per sequence instead of a vocabulary row of logits.
  */
 public interface ArgmaxStep {

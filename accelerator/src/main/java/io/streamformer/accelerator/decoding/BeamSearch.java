@@ -24,11 +24,11 @@ final class BeamSearch extends Search {
     private boolean hypothesesDone;
     private boolean done;
 
-    BeamSearch(GenerationParams params, SearchSnapshot snapshot) {
-        super(params);
+    BeamSearch(GenerationParams params, int[] prompt, SearchSnapshot snapshot) {
+        super(params, prompt);
         this.numBeams = params.numBeams();
         if (snapshot == null) {
-            live = List.of(startHypothesis(params));
+            live = List.of(startHypothesis());
         } else {
             live = snapshot.live();
             finished.addAll(snapshot.finished());
@@ -49,7 +49,7 @@ final class BeamSearch extends Search {
             int row = offset + b * vocab;
             Softmax.logSoftmaxInPlace(logits, row, vocab);
             Hypothesis beam = live.get(b);
-            LogitsProcessors.apply(params, beam.tokens(), logits, row, vocab);
+            LogitsProcessors.apply(params, beam.tokens(), promptLength(), logits, row, vocab);
             float base = (float) beam.score();
             for (int t = 0; t < vocab; t++) {
                 top.offer(logits[row + t] + base, b, t);
@@ -60,11 +60,13 @@ final class BeamSearch extends Search {
         int[] parents = new int[numBeams];
         for (int rank = 0; rank < ranked.size() && next.size() < numBeams; rank++) {
             Candidate c = ranked.get(rank);
-            if (c.token == params.eosTokenId()) {
+            if (params.isEos(c.token)) {
                 if (rank >= numBeams) {
                     continue; // an EOS outside the top num_beams does not count
                 }
-                addFinished(live.get(c.beam).extend(c.token, c.score), curLen);
+                // transformers: generated_len = cur_len + 1 - decoder_prompt_len, the EOS counted; its output
+                // ends with the first EOS id whichever of them was chosen (BeamSearchScorer.finalize)
+                addFinished(live.get(c.beam).extend(params.eosTokenId(), c.score), curLen + 1 - promptLength());
             } else {
                 parents[next.size()] = c.beam;
                 next.add(live.get(c.beam).extend(c.token, c.score));
@@ -73,7 +75,7 @@ final class BeamSearch extends Search {
         step++;
         hypothesesDone = hypothesesDone || isDone(ranked.get(0).score, curLen + 1);
         live = List.copyOf(next);
-        if (hypothesesDone || curLen + 1 >= params.maxLength() || live.isEmpty()) {
+        if (hypothesesDone || curLen + 1 >= maxLength() || live.isEmpty()) {
             finish();
         }
         return java.util.Arrays.copyOf(parents, next.size());
@@ -104,16 +106,17 @@ final class BeamSearch extends Search {
         return worst;
     }
 
-    /** BeamHypotheses.is_done with decoder_prompt_len = 1 (the start token). */
+    /** BeamHypotheses.is_done, lengths counted after the decoder prompt. */
     private boolean isDone(double bestSumLogprobs, int curLen) {
         if (finished.size() < numBeams) {
             return false;
         }
         double lp = params.lengthPenalty();
+        int p = promptLength();
         return switch (params.earlyStopping()) {
             case TRUE -> true;
-            case FALSE -> worstScore() >= bestSumLogprobs / Math.pow(curLen - 1, lp);
-            case NEVER -> worstScore() >= bestSumLogprobs / Math.pow(lp > 0 ? params.maxLength() - 1 : curLen - 1, lp);
+            case FALSE -> worstScore() >= bestSumLogprobs / Math.pow(curLen - p, lp);
+            case NEVER -> worstScore() >= bestSumLogprobs / Math.pow(lp > 0 ? maxLength() - p : curLen - p, lp);
         };
     }
 
@@ -121,7 +124,7 @@ final class BeamSearch extends Search {
     private void finish() {
         if (!hypothesesDone) {
             for (Hypothesis h : live) {
-                addFinished(h, h.length() - 1);
+                addFinished(h, h.length() - promptLength());
             }
         }
         done = true;

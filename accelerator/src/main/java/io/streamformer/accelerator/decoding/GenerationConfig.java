@@ -12,6 +12,7 @@ import static io.streamformer.accelerator.format.JsonFiles.optBoolean;
 import static io.streamformer.accelerator.format.JsonFiles.optDouble;
 import static io.streamformer.accelerator.format.JsonFiles.optInt;
 import static io.streamformer.accelerator.format.JsonFiles.optInteger;
+import static io.streamformer.accelerator.format.JsonFiles.optIntegers;
 
 /**
  * A model's default generation settings with Hugging Face semantics: generation_config.json if the
@@ -29,7 +30,8 @@ public record GenerationConfig(
         double topP,
         double lengthPenalty,
         EarlyStopping earlyStopping,
-        int eosTokenId,
+        double repetitionPenalty,
+        List<Integer> eosTokenIds,
         int padTokenId,
         int decoderStartTokenId,
         Integer forcedEosTokenId,
@@ -40,14 +42,22 @@ public record GenerationConfig(
     public static GenerationConfig fromJson(JsonNode json, String file, ModelInfo model) {
         Integer maxLength = optInteger(json, file, "max_length");
         Integer maxNew = optInteger(json, file, "max_new_tokens");
-        int eos = orDefault(optInteger(json, file, "eos_token_id"), model.eosTokenId());
+        List<Integer> eos = optIntegers(json, file, "eos_token_id");
+        if (eos == null) {
+            eos = model.eosTokenIds();
+        }
         int pad = orDefault(optInteger(json, file, "pad_token_id"), model.padTokenId());
         int start = orDefault(optInteger(json, file, "decoder_start_token_id"), model.decoderStartTokenId());
         Integer forcedEos = json.has("forced_eos_token_id")
                 ? optInteger(json, file, "forced_eos_token_id") : model.forcedEosTokenId();
         List<int[]> badWords = parseBadWords(json.get("bad_words_ids"), file, model.targetVocabSize());
-        for (var entry : List.of(new Object[]{"eos_token_id", eos}, new Object[]{"pad_token_id", pad},
-                new Object[]{"decoder_start_token_id", start})) {
+        List<Object[]> ids = new ArrayList<>();
+        for (int e : eos) {
+            ids.add(new Object[]{"eos_token_id", e});
+        }
+        ids.add(new Object[]{"pad_token_id", pad});
+        ids.add(new Object[]{"decoder_start_token_id", start});
+        for (Object[] entry : ids) {
             int id = (Integer) entry[1];
             if (id < 0 || id >= model.targetVocabSize()) {
                 throw new ModelFormatException(file + ": " + entry[0] + " (" + id + ") lies outside the vocabulary [0, "
@@ -69,7 +79,7 @@ public record GenerationConfig(
                 optInt(json, file, "num_beams", 1), optBoolean(json, file, "do_sample", false),
                 optDouble(json, file, "temperature", 1.0), optInt(json, file, "top_k", 50),
                 optDouble(json, file, "top_p", 1.0), optDouble(json, file, "length_penalty", 1.0), early,
-                eos, pad, start, forcedEos, badWords);
+                optDouble(json, file, "repetition_penalty", 1.0), eos, pad, start, forcedEos, badWords);
     }
 
     private static int orDefault(Integer v, int fallback) {
@@ -101,22 +111,28 @@ public record GenerationConfig(
         return out;
     }
 
-    /**
-     * Applies the call's overrides. As in transformers, max_new_tokens wins over max_length; for an
-     * encoder-decoder the decoder prompt is the start token, so max_new_tokens = max_length - 1.
-     */
+    /** The call's overrides applied for an encoder-decoder, whose decoder prompt is the start token alone. */
     public GenerationParams resolve(GenerationOverrides o) {
+        return resolve(o, 1);
+    }
+
+    /**
+     * Applies the call's overrides for a decoder prompt of {@code promptLength} ids (1 for an encoder-decoder, the
+     * prompt's length for a language model). As in transformers, max_new_tokens wins over max_length, which counts
+     * the prompt (at least one token is generated), and min_length counts the prompt too.
+     */
+    public GenerationParams resolve(GenerationOverrides o, int promptLength) {
         int maxNew;
         if (o.maxNewTokens() != null) {
             maxNew = o.maxNewTokens();
         } else if (maxNewTokens != null) {
             maxNew = maxNewTokens;
         } else {
-            maxNew = (maxLength != null ? maxLength : DEFAULT_MAX_LENGTH) - 1;
+            maxNew = Math.max(1, (maxLength != null ? maxLength : DEFAULT_MAX_LENGTH) - promptLength);
         }
         long seed = o.seed() != null ? o.seed() : ThreadLocalRandom.current().nextLong();
         return new GenerationParams(maxNew,
-                o.minNewTokens() != null ? o.minNewTokens() : Math.max(0, minLength - 1),
+                o.minNewTokens() != null ? o.minNewTokens() : Math.max(0, minLength - promptLength),
                 o.numBeams() != null ? o.numBeams() : numBeams,
                 o.doSample() != null ? o.doSample() : doSample,
                 o.temperature() != null ? o.temperature() : temperature,
@@ -125,6 +141,7 @@ public record GenerationConfig(
                 seed,
                 o.lengthPenalty() != null ? o.lengthPenalty() : lengthPenalty,
                 o.earlyStopping() != null ? o.earlyStopping() : earlyStopping,
-                eosTokenId, padTokenId, decoderStartTokenId, forcedEosTokenId, badWordsIds);
+                o.repetitionPenalty() != null ? o.repetitionPenalty() : repetitionPenalty,
+                eosTokenIds, padTokenId, decoderStartTokenId, forcedEosTokenId, badWordsIds);
     }
 }

@@ -4,8 +4,12 @@ import java.util.List;
 
 /**
  * The effective settings of one generation: generation_config.json with the call's overrides applied.
- * {@code maxNewTokens} counts generated tokens (EOS included); the decoder sequence holds at most
- * 1 + maxNewTokens ids, the first being decoder_start_token_id.
+ * {@code maxNewTokens} counts generated tokens (EOS included). The decoder sequence starts with a prompt
+ * (an encoder-decoder's decoder_start_token_id, a language model's prompt) and holds at most
+ * prompt + maxNewTokens ids.
+ *
+ * @param repetitionPenalty transformers' RepetitionPenaltyLogitsProcessor: 1 leaves the logits alone
+ * @param eosTokenIds       every id that ends a sequence (Llama 3 lists several)
  */
 public record GenerationParams(
         int maxNewTokens,
@@ -18,19 +22,38 @@ public record GenerationParams(
         long seed,
         double lengthPenalty,
         EarlyStopping earlyStopping,
-        int eosTokenId,
+        double repetitionPenalty,
+        List<Integer> eosTokenIds,
         int padTokenId,
         int decoderStartTokenId,
         Integer forcedEosTokenId,
         List<int[]> badWordsIds) {
 
     public GenerationParams {
+        eosTokenIds = List.copyOf(eosTokenIds);
         badWordsIds = List.copyOf(badWordsIds);
+        if (eosTokenIds.isEmpty()) {
+            throw new IllegalArgumentException("generation needs at least one eos token id");
+        }
     }
 
-    /** The longest decoder sequence, start token included (Hugging Face's max_length). */
-    public int maxLength() {
-        return 1 + maxNewTokens;
+    /** The longest decoder sequence after a prompt of {@code promptLength} ids (Hugging Face's max_length). */
+    public int maxLength(int promptLength) {
+        return promptLength + maxNewTokens;
+    }
+
+    /** The first end-of-sequence id. */
+    public int eosTokenId() {
+        return eosTokenIds.get(0);
+    }
+
+    public boolean isEos(int token) {
+        for (int e : eosTokenIds) {
+            if (e == token) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Checks the values a request may set; returns a reason, or null when valid. */
@@ -55,6 +78,9 @@ public record GenerationParams(
         }
         if (!Double.isFinite(lengthPenalty)) {
             return "length_penalty must be finite, got " + lengthPenalty;
+        }
+        if (!(repetitionPenalty > 0 && Double.isFinite(repetitionPenalty))) {
+            return "repetition_penalty must be a positive number, got " + repetitionPenalty;
         }
         return null;
     }

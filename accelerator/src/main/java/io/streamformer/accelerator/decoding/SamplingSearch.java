@@ -12,18 +12,23 @@ import java.util.SplittableRandom;
  */
 final class SamplingSearch extends SingleSequenceSearch {
 
-    SamplingSearch(GenerationParams params, SearchSnapshot snapshot) {
-        super(params, snapshot);
+    SamplingSearch(GenerationParams params, int[] prompt, SearchSnapshot snapshot) {
+        super(params, prompt, snapshot);
     }
 
     @Override
     public int[] advance(float[] logits, int offset, int vocab) {
         float logSumExp = Softmax.logSumExp(logits, offset, vocab);
-        boolean forced = LogitsProcessors.forcesEos(params, current.length());
-        // the processors only ban tokens, so a sampled token's logit is still its raw value
-        LogitsProcessors.apply(params, current.tokens(), logits, offset, vocab);
+        boolean forced = LogitsProcessors.forcesEos(params, current.length(), promptLength());
+        float[] raw = params.repetitionPenalty() != 1.0 ? Arrays.copyOfRange(logits, offset, offset + vocab) : null;
+        LogitsProcessors.apply(params, current.tokens(), promptLength(), logits, offset, vocab);
         int token = forced ? params.forcedEosTokenId() : sample(logits, offset, vocab, drawFor(step()));
-        return append(token, logSumExp, logits[offset + token]);
+        // the score is the raw log-softmax: the processors' bans aside, the raw logit
+        float tokenLogit = logits[offset + token];
+        if (raw != null && tokenLogit != Float.NEGATIVE_INFINITY) {
+            tokenLogit = raw[token];
+        }
+        return append(token, logSumExp, tokenLogit);
     }
 
     private double drawFor(int s) {

@@ -10,11 +10,12 @@ abstract sealed class SingleSequenceSearch extends Search permits GreedySearch, 
     protected Hypothesis current;
     private int step;
     private boolean done;
+    private boolean stopped;
 
-    SingleSequenceSearch(GenerationParams params, SearchSnapshot snapshot) {
-        super(params);
+    SingleSequenceSearch(GenerationParams params, int[] prompt, SearchSnapshot snapshot) {
+        super(params, prompt);
         if (snapshot == null) {
-            current = startHypothesis(params);
+            current = startHypothesis();
         } else {
             current = snapshot.live().get(0);
             step = snapshot.step();
@@ -26,12 +27,18 @@ abstract sealed class SingleSequenceSearch extends Search permits GreedySearch, 
      * raw logits ({@code tokenLogit - logSumExp}), or 0 when the processors forced it.
      */
     protected final int[] append(int token, float logSumExp, float tokenLogit) {
-        boolean forced = LogitsProcessors.forcesEos(params, current.length());
+        boolean forced = LogitsProcessors.forcesEos(params, current.length(), promptLength());
         float logprob = forced ? 0f : tokenLogit - logSumExp;
         current = current.extend(token, (float) (current.score() + logprob));
         step++;
-        done = token == params.eosTokenId() || current.length() >= params.maxLength();
+        done = params.isEos(token) || current.length() >= maxLength();
         return new int[]{0};
+    }
+
+    @Override
+    public void stop() {
+        done = true;
+        stopped = true;
     }
 
     @Override
@@ -47,7 +54,8 @@ abstract sealed class SingleSequenceSearch extends Search permits GreedySearch, 
     @Override
     public GenerationResult result() {
         int[] seq = current.tokens();
-        return new GenerationResult(seq, normalise(current.score(), seq.length - 1), reasonFor(seq), step);
+        return new GenerationResult(seq, normalise(current.score(), seq.length - promptLength()),
+                stopped ? FinishReason.STOP : reasonFor(seq), step);
     }
 
     @Override

@@ -72,6 +72,28 @@ public final class JsonFiles {
         return requireInt(root, file, field);
     }
 
+    /** An integer or a list of integers (Llama 3's eos_token_id), as a list; null when absent. */
+    public static java.util.List<Integer> optIntegers(JsonNode root, String file, String field) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            return java.util.List.of(requireInt(root, file, field));
+        }
+        if (v.isEmpty()) {
+            throw new ModelFormatException(file + ": field '" + field + "' is an empty list");
+        }
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+                throw new ModelFormatException(file + ": field '" + field + "' must hold integers, got " + v);
+            }
+            ids.add(e.intValue());
+        }
+        return ids;
+    }
+
     public static double optDouble(JsonNode root, String file, String field, double fallback) {
         JsonNode v = root.get(field);
         if (v == null || v.isNull()) {

@@ -12,11 +12,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-/** Writes fp32 data as a safetensors file in F32, F16 or BF16 (rounded to nearest even). */
+/**
+ * Writes fp32 data as a safetensors file in F32, F16 or BF16 (rounded to nearest even). A tensor's values may be
+ * supplied when it is written, so that a large checkpoint never needs more than one tensor in memory.
+ */
 public final class SafetensorsWriter {
 
-    private record Entry(String name, long[] shape, float[] data) {
+    private record Entry(String name, long[] shape, long size, Supplier<float[]> data) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -30,19 +35,34 @@ public final class SafetensorsWriter {
     }
 
     public SafetensorsWriter add(String name, float[] data, long... shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        if (n != data.length) {
+        if (size(shape) != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " values for shape "
                     + java.util.Arrays.toString(shape));
         }
-        entries.add(new Entry(name, shape, data));
+        entries.add(new Entry(name, shape, data.length, () -> data));
         return this;
     }
 
+    /** A tensor whose values {@code data} makes when the file is written. */
+    public SafetensorsWriter add(String name, long[] shape, Supplier<float[]> data) {
+        entries.add(new Entry(name, shape.clone(), size(shape), data));
+        return this;
+    }
+
+    private static long size(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
     public void write(Path file) throws IOException {
+        write(file, name -> { });
+    }
+
+    /** Writes the file; {@code written} hears each tensor's name once its bytes are out. */
+    public void write(Path file, Consumer<String> written) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode header = json.createObjectNode();
         header.putObject("__metadata__").put("format", "pt");
@@ -54,7 +74,7 @@ public final class SafetensorsWriter {
             for (long d : e.shape()) {
                 shape.add(d);
             }
-            long bytes = (long) e.data().length * dtype.bytes();
+            long bytes = e.size() * dtype.bytes();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -69,14 +89,25 @@ public final class SafetensorsWriter {
             }
             writeFully(out, head.flip());
             for (Entry e : entries) {
-                writeFully(out, encode(e.data()));
+                float[] data = e.data().get();
+                if (data.length != e.size()) {
+                    throw new IllegalStateException(e.name() + ": " + data.length + " values for shape "
+                            + java.util.Arrays.toString(e.shape()));
+                }
+                for (int from = 0; from < data.length; from += CHUNK) {
+                    writeFully(out, encode(data, from, Math.min(data.length, from + CHUNK)));
+                }
+                written.accept(e.name());
             }
         }
     }
 
-    private ByteBuffer encode(float[] data) {
-        ByteBuffer buf = ByteBuffer.allocate(data.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : data) {
+    private static final int CHUNK = 1 << 20;
+
+    private ByteBuffer encode(float[] data, int from, int to) {
+        ByteBuffer buf = ByteBuffer.allocate((to - from) * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = from; i < to; i++) {
+            float v = data[i];
             switch (dtype) {
                 case F32 -> buf.putFloat(v);
                 case F16 -> buf.putShort(Float.floatToFloat16(v));

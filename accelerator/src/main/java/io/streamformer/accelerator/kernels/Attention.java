@@ -8,7 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (a KV cache or the packed K/V of an encoder batch). Query row r attends to key rows
  * [keyStart[r], keyStart[r] + keyCount[r]); masking is expressed by those ranges (padding is never
  * materialised, the causal mask is a shorter range), which gives exactly what an additive
- * large-negative mask gives after the softmax. Queries come pre-scaled by 1/sqrt(d_k).
+ * large-negative mask gives after the softmax.
+ *
+ * <p>Grouped-query attention: queries have {@code heads} heads, keys and values {@code kvHeads}, and query head h
+ * reads key/value head h / (heads / kvHeads) (multi-head attention when they are equal). Scores are
+ * {@code (q · k) × scale} (scale 1 when the queries come pre-scaled, as Marian's do).
  *
  * <p>Both products accumulate in order with a separate multiply and add, as torch's bmm does for
  * attention-sized matrices: scores of large models' first layers reach the hundreds with gaps below 1,
@@ -22,22 +26,31 @@ public final class Attention {
     }
 
     /**
-     * Computes (row, head) pairs task in [taskFrom, taskTo), task = row * heads + head. Rows of q, keys,
-     * values and out all have width {@code d = heads * headDim}; {@code scores} is scratch of at least
-     * max(keyCount) floats.
+     * Computes (row, head) pairs task in [taskFrom, taskTo), task = row * heads + head. Rows of q and out have width
+     * heads·headDim, rows of keys and values kvHeads·headDim; {@code scores} is scratch of at least max(keyCount)
+     * floats.
      */
     public static void attend(float[] q, float[] keys, float[] values, int[] keyStart, int[] keyCount,
-                              int heads, int headDim, float[] out, float[] scores, int taskFrom, int taskTo) {
+                              int heads, int kvHeads, int headDim, float scale, float[] out, float[] scores,
+                              int taskFrom, int taskTo) {
         final int d = heads * headDim;
+        final int kvd = kvHeads * headDim;
+        final int group = heads / kvHeads;
         final int bound = headDim >= L ? S.loopBound(headDim) : 0;
         for (int task = taskFrom; task < taskTo; task++) {
             int row = task / heads;
             int h = task % heads;
+            int kvh = h / group;
             int qo = row * d + h * headDim;
             int start = keyStart[row];
             int count = keyCount[row];
 
-            scores(q, qo, keys, (start * d) + h * headDim, d, headDim, count, scores);
+            scores(q, qo, keys, start * kvd + kvh * headDim, kvd, headDim, count, scores);
+            if (scale != 1f) {
+                for (int j = 0; j < count; j++) {
+                    scores[j] *= scale;
+                }
+            }
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < count; j++) {
                 max = Math.max(max, scores[j]);
@@ -53,19 +66,20 @@ public final class Attention {
                 scores[j] *= inv;
             }
 
+            int vBase = start * kvd + kvh * headDim;
             int i = 0;
             for (; i < bound; i += L) {
                 FloatVector acc = FloatVector.zero(S);
-                int vo = start * d + h * headDim + i;
-                for (int j = 0; j < count; j++, vo += d) {
-                    acc = acc.add(FloatVector.fromArray(S, values, vo).mul(scores[j]));
+                int vo = vBase + i;
+                for (int j = 0; j < count; j++, vo += kvd) {
+                    acc = acc.add(FloatVector.fromArray(S, values, vo).mul(FloatVector.broadcast(S, scores[j])));
                 }
                 acc.intoArray(out, qo + i);
             }
             for (; i < headDim; i++) {
                 float acc = 0f;
-                int vo = start * d + h * headDim + i;
-                for (int j = 0; j < count; j++, vo += d) {
+                int vo = vBase + i;
+                for (int j = 0; j < count; j++, vo += kvd) {
                     acc += values[vo] * scores[j];
                 }
                 out[qo + i] = acc;

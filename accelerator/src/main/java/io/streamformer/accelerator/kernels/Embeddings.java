@@ -7,12 +7,23 @@ public final class Embeddings {
     private Embeddings() {
     }
 
-    /** out[r] = table[ids[r]] * scale + positions[pos[r]] for rows [rowFrom, rowTo), width d. */
+    /**
+     * out[r] = table[ids[r]] * scale + positions[pos[r]] for rows [rowFrom, rowTo), width d; without a position
+     * table (rotary models) and with scale 1, the plain table row.
+     */
     public static void embed(int[] ids, int[] pos, PackedWeights table, float scale, float[] positionTable,
                              int d, float[] out, int rowFrom, int rowTo) {
         for (int r = rowFrom; r < rowTo; r++) {
             int o = r * d;
             table.copyRow(ids[r], out, o);
+            if (positionTable == null) {
+                if (scale != 1f) {
+                    for (int i = 0; i < d; i++) {
+                        out[o + i] *= scale;
+                    }
+                }
+                continue;
+            }
             int p = pos[r] * d;
             for (int i = 0; i < d; i++) {
                 out[o + i] = out[o + i] * scale + positionTable[p + i];

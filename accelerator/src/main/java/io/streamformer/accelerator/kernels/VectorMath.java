@@ -88,6 +88,17 @@ public final class VectorMath {
         }
     }
 
+    /** a[i] *= b[i] for i in [from, to). */
+    public static void multiplyInPlace(float[] a, float[] b, int from, int to) {
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+        }
+        for (; i < to; i++) {
+            a[i] *= b[i];
+        }
+    }
+
     /** Elements per pass of the array forms' scratch: a multiple of every vector length, small enough for L1. */
     static final int CHUNK = 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);

@@ -4,14 +4,15 @@ import io.streamformer.accelerator.decoding.ArgmaxStep;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.Hypothesis;
 import io.streamformer.accelerator.decoding.Search;
+import io.streamformer.accelerator.layers.KvCache;
 import io.streamformer.accelerator.models.DecoderInput;
 import io.streamformer.accelerator.models.EncoderInput;
-import io.streamformer.accelerator.models.KvCache;
+import io.streamformer.accelerator.models.Model;
 import io.streamformer.accelerator.models.ModelInfo;
-import io.streamformer.accelerator.models.Seq2SeqModel;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -25,12 +26,19 @@ import java.util.Map;
  * at once. The KV cache is allocated once from the {@link SchedulerLimits}; requests wait in the queue
  * while the bounds are reached.
  *
+ * <p>Both kinds of model run here. An encoder-decoder's request is encoded when admitted and its decoder starts
+ * from decoder_start_token_id; a language model's request has no encoder step, its prompt is the start of the
+ * decoder sequence. A sequence's uncached prefix (a prompt, or the tokens of a resumed request) is prefilled in
+ * chunks of at most {@link SchedulerLimits#maxPrefillTokens} tokens per step, shared by all requests in FIFO
+ * order, so that a long prompt does not stall the sequences already decoding.
+ *
  * <p>Not thread-safe: one thread submits and steps (the engine's inference loop).
  */
 public final class DecodingScheduler implements AutoCloseable {
 
-    private final Seq2SeqModel model;
+    private final Model model;
     private final ModelInfo info;
+    private final boolean encoderDecoder;
     private final SchedulerLimits limits;
     private final KvCache cache;
     private final Deque<GenerationRequest> pending = new ArrayDeque<>();
@@ -41,15 +49,16 @@ public final class DecodingScheduler implements AutoCloseable {
     private float[] logits = new float[0];
     private float[] choices = new float[0];
 
-    /** A request in the running batch: its search, its slots and whether its cache is filled yet. */
+    /** A request in the running batch: its search, its slots and how much of each live sequence is cached. */
     private static final class Active {
         final GenerationRequest request;
         final Search search;
         final int requestSlot;
         final List<Integer> ownedSlots;
         int[] liveSlots;
+        /** Positions of each live hypothesis already in its slot's cache. */
+        int[] cached;
         final long reservedTokens;
-        boolean prefilled;
 
         Active(GenerationRequest request, Search search, int requestSlot, List<Integer> ownedSlots, long reserved) {
             this.request = request;
@@ -62,16 +71,18 @@ public final class DecodingScheduler implements AutoCloseable {
             for (int i = 0; i < live; i++) {
                 liveSlots[i] = ownedSlots.get(i);
             }
+            this.cached = new int[live];
         }
     }
 
-    public DecodingScheduler(Seq2SeqModel model, SchedulerLimits limits) {
+    public DecodingScheduler(Model model, SchedulerLimits limits) {
         this.model = model;
         this.info = model.info();
+        this.encoderDecoder = info.encoderDecoder();
         int maxSource = Math.min(limits.maxSourceLength(), info.maxPositions());
         int maxDecoder = Math.min(limits.maxDecoderLength(), info.maxPositions());
         this.limits = new SchedulerLimits(limits.maxActiveRequests(), limits.maxActiveSequences(), maxSource,
-                maxDecoder, limits.maxTokensInFlight(), limits.maxPendingRequests());
+                maxDecoder, limits.maxTokensInFlight(), limits.maxPendingRequests(), limits.maxPrefillTokens());
         this.cache = model.newCache(limits.maxActiveRequests(), limits.maxActiveSequences(), maxSource, maxDecoder);
         for (int i = 0; i < limits.maxActiveRequests(); i++) {
             freeRequestSlots.add(i);
@@ -106,15 +117,19 @@ public final class DecodingScheduler implements AutoCloseable {
         if (problem != null) {
             return problem;
         }
-        if (params.maxLength() > limits.maxDecoderLength()) {
-            return "max_new_tokens " + params.maxNewTokens() + " exceeds the limit of "
-                    + (limits.maxDecoderLength() - 1);
+        int promptLength = promptLength(inputIds);
+        if (params.maxLength(promptLength) > limits.maxDecoderLength()) {
+            return encoderDecoder
+                    ? "max_new_tokens " + params.maxNewTokens() + " exceeds the limit of "
+                    + (limits.maxDecoderLength() - 1)
+                    : "the prompt's " + promptLength + " tokens and max_new_tokens " + params.maxNewTokens()
+                    + " exceed the context limit of " + limits.maxDecoderLength() + " tokens";
         }
         if (params.numBeams() > limits.maxActiveSequences()) {
             return "num_beams " + params.numBeams() + " exceeds the limit of " + limits.maxActiveSequences();
         }
-        if (reservation(inputIds.length, params) > limits.maxTokensInFlight()) {
-            return "the request needs " + reservation(inputIds.length, params)
+        if (reservation(inputIds, params) > limits.maxTokensInFlight()) {
+            return "the request needs " + reservation(inputIds, params)
                     + " tokens of cache, more than the limit of " + limits.maxTokensInFlight();
         }
         return null;
@@ -133,13 +148,28 @@ public final class DecodingScheduler implements AutoCloseable {
         return null;
     }
 
-    private static long reservation(int sourceLength, GenerationParams params) {
-        return sourceLength + (long) params.numBeams() * params.maxLength();
+    /** Cache positions a request may take: its source (encoder-decoder) and every beam's longest sequence. */
+    private long reservation(int[] inputIds, GenerationParams params) {
+        int promptLength = promptLength(inputIds);
+        long source = encoderDecoder ? inputIds.length : 0;
+        return source + (long) params.numBeams() * params.maxLength(promptLength);
+    }
+
+    /** The decoder sequence's first ids: decoder_start_token_id, or a language model's prompt itself. */
+    private int[] decoderPrompt(GenerationRequest r) {
+        return encoderDecoder ? new int[]{r.params().decoderStartTokenId()} : r.inputIds();
+    }
+
+    private int promptLength(int[] inputIds) {
+        return encoderDecoder ? 1 : inputIds.length;
     }
 
     /** Queues a request; it joins the running batch at a following step. */
     public void submit(GenerationRequest request) {
         String problem = validate(request.inputIds(), request.params());
+        if (problem == null && request.stop() != null && request.params().numBeams() > 1) {
+            problem = "stop strings need num_beams = 1 (beam search cannot stop early)";
+        }
         if (problem != null) {
             throw new RequestRejectedException(problem);
         }
@@ -197,34 +227,55 @@ public final class DecodingScheduler implements AutoCloseable {
         if (active.isEmpty()) {
             return new StepReport(List.of(), List.of(), failed, admitted.size(), 0, 0, System.nanoTime() - start);
         }
+        // Each live hypothesis feeds its uncached tokens: one when decoding, a chunk of its prefix when prefilling.
         List<DecoderInput> inputs = new ArrayList<>();
-        List<Active> order = new ArrayList<>(active.values());
+        List<Active> stepping = new ArrayList<>();
+        List<int[]> takes = new ArrayList<>();
+        int prefillBudget = limits.maxPrefillTokens();
         int tokens = 0;
-        for (Active a : order) {
+        for (Active a : active.values()) {
             List<Hypothesis> live = a.search.live();
+            int[] take = new int[live.size()];
+            boolean any = false;
             for (int i = 0; i < live.size(); i++) {
                 Hypothesis h = live.get(i);
-                DecoderInput in = a.prefilled
-                        ? new DecoderInput(a.liveSlots[i], a.requestSlot, h.length() - 1, new int[]{h.last()})
-                        // a new or resumed request: one pass over its whole prefix fills the cache
-                        : new DecoderInput(a.liveSlots[i], a.requestSlot, 0, h.tokens());
-                inputs.add(in);
-                tokens += in.tokens().length;
+                int pending = h.length() - a.cached[i];
+                take[i] = pending == 1 ? 1 : Math.min(pending, prefillBudget);
+                if (pending > 1) {
+                    prefillBudget -= take[i];
+                }
+                if (take[i] > 0) {
+                    int from = a.cached[i];
+                    inputs.add(new DecoderInput(a.liveSlots[i], a.requestSlot, from,
+                            Arrays.copyOfRange(h.tokens(), from, from + take[i])));
+                    tokens += take[i];
+                    any = true;
+                }
+            }
+            if (any) {
+                stepping.add(a);
+                takes.add(take);
             }
         }
         int vocab = info.targetVocabSize();
-        boolean argmax = argmaxOnly(order);
+        boolean argmax = argmaxOnly(stepping);
         if (argmax) {
             // Every live sequence is greedy: the backend picks the tokens; no logits rows come back.
-            int[][] banned = new int[order.size()][];
-            int[] forced = new int[order.size()];
-            for (int i = 0; i < order.size(); i++) {
-                ArgmaxStep s = order.get(i).search.argmaxStep();
-                banned[i] = s.bannedTokens();
-                forced[i] = s.forcedToken();
+            int[][] banned = new int[inputs.size()][];
+            int[] forced = new int[inputs.size()];
+            int row = 0;
+            for (int k = 0; k < stepping.size(); k++) {
+                ArgmaxStep s = stepping.get(k).search.argmaxStep();
+                for (int t : takes.get(k)) {
+                    if (t > 0) {
+                        banned[row] = s.bannedTokens();
+                        forced[row] = s.forcedToken();
+                        row++;
+                    }
+                }
             }
-            if (choices.length < 3 * order.size()) {
-                choices = new float[3 * order.size()];
+            if (choices.length < 3 * inputs.size()) {
+                choices = new float[3 * inputs.size()];
             }
             model.decodeArgmax(cache, inputs, banned, forced, choices);
         } else {
@@ -237,17 +288,35 @@ public final class DecodingScheduler implements AutoCloseable {
         List<StepReport.Progress> progress = new ArrayList<>();
         List<StepReport.Completion> completed = new ArrayList<>();
         int row = 0;
-        for (Active a : order) {
-            int liveBefore = a.search.live().size();
-            int[] lengths = new int[liveBefore];
-            for (int i = 0; i < liveBefore; i++) {
-                lengths[i] = a.search.live().get(i).length();
+        for (int k = 0; k < stepping.size(); k++) {
+            Active a = stepping.get(k);
+            int[] take = takes.get(k);
+            List<Hypothesis> live = a.search.live();
+            boolean ready = true;
+            int rows = 0;
+            for (int i = 0; i < take.length; i++) {
+                a.cached[i] += take[i];
+                ready &= a.cached[i] == live.get(i).length();
+                rows += take[i] > 0 ? 1 : 0;
+            }
+            if (!ready) {
+                row += rows; // still prefilling: this step's rows only filled the cache
+                continue;
+            }
+            int[] lengths = new int[live.size()];
+            for (int i = 0; i < live.size(); i++) {
+                lengths[i] = live.get(i).length();
             }
             int[] parents = argmax
                     ? a.search.argmaxStep().advance((int) choices[3 * row], choices[3 * row + 1], choices[3 * row + 2])
                     : a.search.advance(logits, row * vocab, vocab);
-            row += liveBefore;
-            a.prefilled = true;
+            row += rows;
+            if (!a.search.isDone() && a.request.stop() != null) {
+                Hypothesis h = a.search.live().get(0);
+                if (a.request.stop().shouldStop(h.tokens(), a.search.promptLength())) {
+                    a.search.stop();
+                }
+            }
             if (a.search.isDone()) {
                 active.remove(a.request.id());
                 release(a);
@@ -279,7 +348,7 @@ public final class DecodingScheduler implements AutoCloseable {
         for (Iterator<GenerationRequest> it = pending.iterator(); it.hasNext(); ) {
             GenerationRequest r = it.next();
             int beams = r.params().numBeams();
-            long reserve = reservation(r.inputIds().length, r.params());
+            long reserve = reservation(r.inputIds(), r.params());
             if (freeRequestSlots.isEmpty() || freeSequenceSlots.size() < beams
                     || tokensInFlight + reserve > limits.maxTokensInFlight()) {
                 break; // first come, first served: later requests wait behind this one
@@ -287,7 +356,7 @@ public final class DecodingScheduler implements AutoCloseable {
             it.remove();
             Search search;
             try {
-                search = Search.resume(r.params(), r.resumeFrom());
+                search = Search.resume(r.params(), decoderPrompt(r), r.resumeFrom());
             } catch (IllegalArgumentException e) {
                 failed.add(new StepReport.Failure(r, e.getMessage()));
                 continue;
@@ -301,7 +370,7 @@ public final class DecodingScheduler implements AutoCloseable {
             active.put(r.id(), a);
             admitted.add(a);
         }
-        if (!admitted.isEmpty()) {
+        if (encoderDecoder && !admitted.isEmpty()) {
             List<EncoderInput> sources = new ArrayList<>(admitted.size());
             for (Active a : admitted) {
                 sources.add(new EncoderInput(a.requestSlot, a.request.inputIds()));
@@ -342,6 +411,12 @@ public final class DecodingScheduler implements AutoCloseable {
             }
         }
         a.liveSlots = next;
+        // every new hypothesis has its prefix cached but for the token just chosen
+        a.cached = new int[next.length];
+        List<Hypothesis> live = a.search.live();
+        for (int i = 0; i < next.length; i++) {
+            a.cached[i] = live.get(i).length() - 1;
+        }
     }
 
     private void release(Active a) {

@@ -147,4 +147,52 @@ public final class WeightConversions {
             }
         }
     }
+
+    /** The transpose of {@code w}: GPT-2's Conv1D stores [in, out], the backends take [out, in]. F32/F16/BF16. */
+    public static Weights transpose(Weights w) {
+        int rows = w.rows();
+        int cols = w.cols();
+        return switch (w) {
+            case Weights.F32 f -> {
+                float[] d = f.data();
+                float[] t = new float[d.length];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        t[c * rows + r] = d[r * cols + c];
+                    }
+                }
+                yield new Weights.F32(t, cols, rows);
+            }
+            case Weights.F16 h -> new Weights.F16(transpose(h.data(), rows, cols), cols, rows);
+            case Weights.BF16 b -> new Weights.BF16(transpose(b.data(), rows, cols), cols, rows);
+            case Weights.I8 q -> throw new IllegalArgumentException("int8 matrices are made after transposing");
+        };
+    }
+
+    private static short[] transpose(short[] d, int rows, int cols) {
+        short[] t = new short[d.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = d[r * cols + c];
+            }
+        }
+        return t;
+    }
+
+    /** Rows [from, from + count) of {@code w} (one of the projections of a fused matrix). F32/F16/BF16. */
+    public static Weights rows(Weights w, int from, int count) {
+        if (from < 0 || count < 0 || from + count > w.rows()) {
+            throw new IllegalArgumentException("rows [" + from + ", " + (from + count) + ") of a matrix of "
+                    + w.rows() + " rows");
+        }
+        int cols = w.cols();
+        int a = from * cols;
+        int b = (from + count) * cols;
+        return switch (w) {
+            case Weights.F32 f -> new Weights.F32(java.util.Arrays.copyOfRange(f.data(), a, b), count, cols);
+            case Weights.F16 h -> new Weights.F16(java.util.Arrays.copyOfRange(h.data(), a, b), count, cols);
+            case Weights.BF16 bf -> new Weights.BF16(java.util.Arrays.copyOfRange(bf.data(), a, b), count, cols);
+            case Weights.I8 q -> throw new IllegalArgumentException("int8 matrices are made after splitting");
+        };
+    }
 }

@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** transformers' precedence: call arguments over generation_config.json over its defaults. */
 class GenerationConfigTest {
-    private static final ModelInfo MODEL = new ModelInfo("marian", 100, 100, 512, 0, 99, 99, 0, 1);
+    private static final ModelInfo MODEL = new ModelInfo("marian", true, 100, 100, 512, java.util.List.of(0), 99,
+            null, 99, 0, 1);
 
     private static GenerationConfig parse(String json) throws Exception {
         return GenerationConfig.fromJson(new ObjectMapper().readTree(json), "generation_config.json", MODEL);
@@ -21,7 +22,7 @@ class GenerationConfigTest {
         GenerationConfig c = parse("{\"max_length\": 512, \"num_beams\": 4}");
         assertThat(c.resolve(GenerationOverrides.NONE).maxNewTokens()).isEqualTo(511);
         assertThat(c.resolve(GenerationOverrides.NONE).numBeams()).isEqualTo(4);
-        assertThat(c.resolve(GenerationOverrides.NONE.withMaxNewTokens(12)).maxLength()).isEqualTo(13);
+        assertThat(c.resolve(GenerationOverrides.NONE.withMaxNewTokens(12)).maxLength(1)).isEqualTo(13);
         assertThat(parse("{}").resolve(GenerationOverrides.NONE).maxNewTokens()).isEqualTo(19);
         assertThat(parse("{\"max_new_tokens\": 7, \"max_length\": 100}").resolve(GenerationOverrides.NONE)
                 .maxNewTokens()).isEqualTo(7);
@@ -34,7 +35,7 @@ class GenerationConfigTest {
         assertThat(p.eosTokenId()).isZero();
         assertThat(p.badWordsIds()).containsExactly(new int[]{99});
         assertThat(p.forcedEosTokenId()).isZero();
-        assertThat(parse("{\"eos_token_id\": [5, 6]}").eosTokenId()).isEqualTo(5);
+        assertThat(parse("{\"eos_token_id\": [5, 6]}").eosTokenIds()).containsExactly(5, 6);
     }
 
     @Test

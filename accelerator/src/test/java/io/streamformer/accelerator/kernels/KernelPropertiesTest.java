@@ -128,7 +128,8 @@ class KernelPropertiesTest {
             count[i] = 1 + r.nextInt(keyRows - start[i]);
         }
         FloatTensor out = BACKEND.allocate(rows * d);
-        BACKEND.attention(tensor(q), rows, tensor(k), tensor(v), ints(start), ints(count), heads, headDim, out);
+        BACKEND.attention(tensor(q), rows, tensor(k), tensor(v), ints(start), ints(count), heads, heads, headDim, 1f,
+                out);
         assertClose(read(out, rows * d), ReferenceKernels.attention(q, k, v, start, count, rows, heads, headDim), 2e-5);
     }
 

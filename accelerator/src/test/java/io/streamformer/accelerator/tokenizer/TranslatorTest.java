@@ -5,7 +5,7 @@ import io.streamformer.accelerator.Translator;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
 import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
-import io.streamformer.accelerator.models.MarianCheckpointWriter;
+import io.streamformer.accelerator.models.marian.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.format.DType;
 import io.streamformer.accelerator.format.ModelFormatException;

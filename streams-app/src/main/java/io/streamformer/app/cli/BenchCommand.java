@@ -2,8 +2,10 @@ package io.streamformer.app.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.backends.ProfilingBackend;
 import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
+import io.streamformer.accelerator.models.TransformerModel;
 import io.streamformer.accelerator.scheduler.StepReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +17,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
- * {@code bench}: generation throughput on random sources, exactly {@code --new-tokens} per sequence
- * (EOS is held back until then), after warm-up runs that let the JIT compile the kernels.
+ * {@code bench}: generation throughput on random sources (a language model: random prompts), exactly
+ * {@code --new-tokens} per sequence (EOS is held back until then), after warm-up runs that let the JIT compile the
+ * kernels.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure generated tokens per second; prints one JSON line ending with \"tokens_per_s\".")
@@ -31,7 +34,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--beams", defaultValue = "1", paramLabel = "N")
     int beams;
 
-    @Option(names = "--src-len", defaultValue = "24", paramLabel = "L", description = "Source length in tokens.")
+    @Option(names = "--src-len", defaultValue = "24", paramLabel = "L",
+            description = "Source length in tokens (a language model: prompt length).")
     int srcLen;
 
     @Option(names = "--new-tokens", defaultValue = "32", paramLabel = "T", description = "Tokens generated per sequence.")
@@ -54,31 +58,31 @@ public final class BenchCommand implements Callable<Integer> {
                     + " must be positive");
         }
         try (Engine engine = common.loadEngine()) {
-            int vocab = engine.info().sourceVocabSize();
-            int eos = engine.info().eosTokenId();
-            int pad = engine.info().padTokenId();
+            var info = engine.info();
             SplittableRandom random = new SplittableRandom(seed);
             List<int[]> sources = new ArrayList<>();
             for (int b = 0; b < batchSize; b++) {
                 int[] ids = new int[srcLen];
-                for (int i = 0; i < srcLen - 1; i++) {
+                for (int i = 0; i < srcLen; i++) {
                     int id;
                     do {
-                        id = random.nextInt(vocab);
-                    } while (id == eos || id == pad);
+                        id = random.nextInt(info.sourceVocabSize());
+                    } while (info.eosTokenIds().contains(id) || id == info.padTokenId());
                     ids[i] = id;
                 }
-                ids[srcLen - 1] = eos;
+                if (info.encoderDecoder()) {
+                    ids[srcLen - 1] = info.eosTokenId(); // a source ends with </s>
+                }
                 sources.add(ids);
             }
             GenerationParams params = engine.generationConfig().resolve(GenerationOverrides.NONE
-                    .withMaxNewTokens(newTokens).withMinNewTokens(newTokens).withNumBeams(beams));
+                    .withMaxNewTokens(newTokens).withMinNewTokens(newTokens).withNumBeams(beams),
+                    engine.promptLength(sources.get(0)));
             for (int i = 0; i < warmup; i++) {
                 System.err.printf("bench: warm-up %d/%d%n", i + 1, warmup);
                 engine.generate(sources, params, batchSize, null);
             }
-            if (engine.model() instanceof io.streamformer.accelerator.models.MarianModel m
-                    && m.backend() instanceof io.streamformer.accelerator.backends.ProfilingBackend p) {
+            if (engine.model() instanceof TransformerModel m && m.backend() instanceof ProfilingBackend p) {
                 p.reset(); // time the timed runs only
             }
             long totalNanos = 0;
@@ -102,9 +106,10 @@ public final class BenchCommand implements Callable<Integer> {
             // every decoding step reads the decoder's and the output projection's weights once
             double weightReadGbPerS = engine.model().stepWeightBytes() * (double) newTokens / seconds / 1e9;
             ObjectNode json = JsonLines.JSON.createObjectNode();
-            json.put("backend", common.backend).put("device", engine.model() instanceof
-                    io.streamformer.accelerator.models.MarianModel m ? m.backend().device() : "")
-                    .put("model", common.model.toString()).put("parameters", engine.info().parameterCount())
+            json.put("backend", common.backend)
+                    .put("device", engine.model() instanceof TransformerModel m ? m.backend().device() : "")
+                    .put("architecture", info.architecture())
+                    .put("model", common.model.toString()).put("parameters", info.parameterCount())
                     .put("weights", engine.model().weightTypes()).put("weight_bytes", engine.model().weightBytes())
                     .put("step_weight_bytes", engine.model().stepWeightBytes())
                     .put("batch_size", batchSize).put("beams", beams).put("src_len", srcLen)

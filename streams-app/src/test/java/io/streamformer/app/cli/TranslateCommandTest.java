@@ -1,6 +1,6 @@
 package io.streamformer.app.cli;
 
-import io.streamformer.accelerator.models.MarianCheckpointWriter;
+import io.streamformer.accelerator.models.marian.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.format.DType;
 import io.streamformer.app.testing.CliRun;

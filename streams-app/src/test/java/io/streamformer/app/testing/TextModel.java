@@ -2,7 +2,7 @@ package io.streamformer.app.testing;
 
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
-import io.streamformer.accelerator.models.MarianCheckpointWriter;
+import io.streamformer.accelerator.models.marian.MarianCheckpointWriter;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.format.DType;
 import io.streamformer.schemas.InferenceRequest;

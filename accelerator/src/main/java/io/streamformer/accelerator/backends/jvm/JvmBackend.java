@@ -8,7 +8,9 @@ import io.streamformer.accelerator.kernels.Activation;
 import io.streamformer.accelerator.kernels.Attention;
 import io.streamformer.accelerator.kernels.Embeddings;
 import io.streamformer.accelerator.kernels.Norms;
+import io.streamformer.accelerator.kernels.Rotary;
 import io.streamformer.accelerator.kernels.Softmax;
+import io.streamformer.accelerator.kernels.VectorMath;
 import io.streamformer.accelerator.kernels.matmul.MatMul;
 import io.streamformer.accelerator.kernels.matmul.PackedWeights;
 import io.streamformer.accelerator.weights.WeightType;
@@ -123,7 +125,8 @@ public final class JvmBackend implements Backend {
     public void embed(IntTensor ids, IntTensor positions, int rows, Matrix table, float scale,
                       FloatTensor positionTable, FloatTensor out) {
         PackedWeights t = packed(table).matrix();
-        Embeddings.embed(ints(ids), ints(positions), t, scale, floats(positionTable), t.cols(), floats(out), 0, rows);
+        Embeddings.embed(ints(ids), ints(positions), t, scale, positionTable == null ? null : floats(positionTable),
+                t.cols(), floats(out), 0, rows);
     }
 
     @Override
@@ -175,21 +178,65 @@ public final class JvmBackend implements Backend {
     }
 
     @Override
-    public void addLayerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta,
-                             float eps, FloatTensor out) {
+    public void layerNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, FloatTensor beta,
+                          float eps, FloatTensor sum, FloatTensor out) {
         float[] xs = floats(x);
-        float[] res = floats(residual);
+        float[] res = residual == null ? null : floats(residual);
         float[] g = floats(gamma);
-        float[] b = floats(beta);
+        float[] b = beta == null ? null : floats(beta);
+        float[] sm = sum == null ? null : floats(sum);
         float[] o = floats(out);
         int d = g.length;
         int grain = Math.max(1, (int) (PARALLEL_MIN_WORK / (4L * d)));
-        pool.parallelFor(rows, grain, (from, to, worker) -> Norms.addLayerNorm(xs, res, g, b, eps, d, o, from, to));
+        pool.parallelFor(rows, grain, (from, to, worker) -> Norms.layerNorm(xs, res, g, b, eps, d, sm, o, from, to));
+    }
+
+    @Override
+    public void rmsNorm(FloatTensor x, FloatTensor residual, int rows, FloatTensor gamma, float eps, FloatTensor sum,
+                        FloatTensor out) {
+        float[] xs = floats(x);
+        float[] res = residual == null ? null : floats(residual);
+        float[] g = floats(gamma);
+        float[] sm = sum == null ? null : floats(sum);
+        float[] o = floats(out);
+        int d = g.length;
+        int grain = Math.max(1, (int) (PARALLEL_MIN_WORK / (3L * d)));
+        pool.parallelFor(rows, grain, (from, to, worker) -> Norms.rmsNorm(xs, res, g, eps, d, sm, o, from, to));
+    }
+
+    @Override
+    public void rotary(FloatTensor x, int rows, int heads, int headDim, IntTensor positions, FloatTensor cos,
+                       FloatTensor sin) {
+        float[] xs = floats(x);
+        int[] p = ints(positions);
+        float[] c = floats(cos);
+        float[] s = floats(sin);
+        int grain = Math.max(1, (int) (PARALLEL_MIN_WORK / (3L * heads * headDim)));
+        pool.parallelFor(rows, grain, (from, to, worker) -> Rotary.apply(xs, heads, headDim, p, c, s, from, to));
+    }
+
+    @Override
+    public void gatedActivation(FloatTensor gate, FloatTensor up, int rows, int width, Activation act,
+                                FloatTensor out) {
+        float[] g = floats(gate);
+        float[] u = floats(up);
+        float[] o = floats(out);
+        int grain = Math.max(1, (int) (PARALLEL_MIN_WORK / (8L * width)));
+        pool.parallelFor(rows, grain, (from, to, worker) -> {
+            for (int r = from; r < to; r++) {
+                int a = r * width;
+                if (o != g) {
+                    System.arraycopy(g, a, o, a, width);
+                }
+                act.applyInPlace(o, a, a + width);
+                VectorMath.multiplyInPlace(o, u, a, a + width);
+            }
+        });
     }
 
     @Override
     public void attention(FloatTensor q, int rows, FloatTensor keys, FloatTensor values, IntTensor keyStart,
-                          IntTensor keyCount, int heads, int headDim, FloatTensor out) {
+                          IntTensor keyCount, int heads, int kvHeads, int headDim, float scale, FloatTensor out) {
         float[] qs = floats(q);
         float[] ks = floats(keys);
         float[] vs = floats(values);
@@ -207,7 +254,7 @@ public final class JvmBackend implements Backend {
         int tasks = rows * heads;
         int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, 2 * work * headDim / Math.max(1, rows)));
         pool.parallelFor(tasks, grain, (from, to, worker) ->
-                Attention.attend(qs, ks, vs, starts, counts, heads, headDim, o, sc[worker], from, to));
+                Attention.attend(qs, ks, vs, starts, counts, heads, kvHeads, headDim, scale, o, sc[worker], from, to));
     }
 
     /** Greedy decoding's choice is made here too: rows in parallel, each as the host would (see Backend#argmaxRows). */

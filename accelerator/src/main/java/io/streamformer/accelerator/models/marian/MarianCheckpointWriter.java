@@ -1,16 +1,18 @@
-package io.streamformer.accelerator.models;
+package io.streamformer.accelerator.models.marian;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamformer.accelerator.models.ModelDirectory;
+import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.accelerator.models.RandomCheckpoints;
+import io.streamformer.accelerator.models.TensorPlan;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamformer.accelerator.format.DType;
-import io.streamformer.accelerator.format.SafetensorsWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Writes a Hugging Face MarianMTModel directory (config.json, generation_config.json, model.safetensors)
@@ -59,29 +61,8 @@ public final class MarianCheckpointWriter {
                 .put("pad_token_id", pad).put("max_length", 512).put("num_beams", 4);
         json.writeValue(dir.resolve(ModelDirectory.GENERATION_CONFIG).toFile(), gen);
 
-        MarianConfig parsed = MarianConfig.fromJson(config);
-        Map<String, long[]> tensors = MarianWeights.expectedTensors(parsed);
-        SplittableRandom random = new SplittableRandom(seed);
-        SafetensorsWriter writer = new SafetensorsWriter(dtype);
-        long done = 0;
-        for (Map.Entry<String, long[]> t : tensors.entrySet()) {
-            String name = t.getKey();
-            long[] dims = t.getValue();
-            int n = (int) (dims.length == 1 ? dims[0] : dims[0] * dims[1]);
-            float[] data = new float[n];
-            if (name.endsWith("layer_norm.weight")) {
-                java.util.Arrays.fill(data, 1f);
-            } else if (dims.length == 2 && !name.equals("final_logits_bias")) {
-                for (int i = 0; i < n; i++) {
-                    data[i] = (float) (random.nextGaussian() * initStd);
-                }
-                if (name.equals("model.shared.weight")) {
-                    java.util.Arrays.fill(data, pad * shape.dModel(), (pad + 1) * shape.dModel(), 0f);
-                }
-            }
-            writer.add(name, data, dims);
-            progress.progress(++done, tensors.size(), name);
-        }
-        writer.write(dir.resolve(ModelDirectory.WEIGHTS));
+        TensorPlan plan = new Marian(MarianConfig.fromJson(config)).tensors(null);
+        RandomCheckpoints.writeWeights(plan, dir.resolve(io.streamformer.accelerator.format.Checkpoint.SINGLE), dtype,
+                seed, initStd, Map.of("model.shared.weight", pad), progress);
     }
 }

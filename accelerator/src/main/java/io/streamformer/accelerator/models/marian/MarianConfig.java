@@ -1,4 +1,4 @@
-package io.streamformer.accelerator.models;
+package io.streamformer.accelerator.models.marian;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.accelerator.kernels.Activation;
@@ -10,6 +10,12 @@ import static io.streamformer.accelerator.format.JsonFiles.optInt;
 import static io.streamformer.accelerator.format.JsonFiles.optInteger;
 import static io.streamformer.accelerator.format.JsonFiles.optString;
 import static io.streamformer.accelerator.format.JsonFiles.requireInt;
+import static io.streamformer.accelerator.models.ConfigChecks.FILE;
+import static io.streamformer.accelerator.models.ConfigChecks.activationOf;
+import static io.streamformer.accelerator.models.ConfigChecks.divides;
+import static io.streamformer.accelerator.models.ConfigChecks.epsilon;
+import static io.streamformer.accelerator.models.ConfigChecks.positive;
+import static io.streamformer.accelerator.models.ConfigChecks.tokenInRange;
 
 /** The fields of a Hugging Face {@code MarianConfig} (config.json) that inference depends on. */
 public record MarianConfig(
@@ -32,8 +38,6 @@ public record MarianConfig(
         int decoderStartTokenId,
         Integer forcedEosTokenId) {
 
-    static final String FILE = "config.json";
-
     public static MarianConfig fromJson(JsonNode root) {
         String modelType = optString(root, FILE, "model_type", null);
         if (modelType == null) {
@@ -54,10 +58,7 @@ public record MarianConfig(
         int encFfn = requireInt(root, FILE, "encoder_ffn_dim");
         int decFfn = requireInt(root, FILE, "decoder_ffn_dim");
         int maxPos = requireInt(root, FILE, "max_position_embeddings");
-        String act = optString(root, FILE, "activation_function", "swish");
-        Activation activation = Activation.fromHuggingFace(act).orElseThrow(() -> new ModelFormatException(
-                FILE + ": activation_function \"" + act + "\" is not supported (supported: "
-                        + Activation.supportedNames() + ")"));
+        Activation activation = activationOf(root, "activation_function", "swish");
         boolean scale = optBoolean(root, FILE, "scale_embedding", false);
         if (!optBoolean(root, FILE, "static_position_embeddings", true)) {
             throw new ModelFormatException(FILE + ": static_position_embeddings=false is not supported"
@@ -83,8 +84,8 @@ public record MarianConfig(
         positive("encoder_ffn_dim", encFfn);
         positive("decoder_ffn_dim", decFfn);
         positive("max_position_embeddings", maxPos);
-        divides("encoder_attention_heads", encHeads, d);
-        divides("decoder_attention_heads", decHeads, d);
+        divides("encoder_attention_heads", encHeads, "d_model", d);
+        divides("decoder_attention_heads", decHeads, "d_model", d);
         if (d % 2 != 0) {
             throw new ModelFormatException(FILE + ": d_model (" + d + ") must be even for sinusoidal positions");
         }
@@ -98,31 +99,9 @@ public record MarianConfig(
         if (forcedEos != null) {
             tokenInRange("forced_eos_token_id", forcedEos, decoderVocab);
         }
-        if (!(eps > 0 && eps < 1)) {
-            throw new ModelFormatException(FILE + ": layer_norm_eps (" + eps + ") must lie in (0, 1)");
-        }
+        epsilon("layer_norm_eps", eps);
         return new MarianConfig(vocab, decoderVocab, d, encLayers, decLayers, encHeads, decHeads, encFfn, decFfn,
                 maxPos, activation, scale, shared, eps, pad, eos, start, forcedEos);
-    }
-
-    private static void positive(String field, int value) {
-        if (value <= 0) {
-            throw new ModelFormatException(FILE + ": " + field + " must be positive, got " + value);
-        }
-    }
-
-    private static void divides(String field, int heads, int dModel) {
-        if (dModel % heads != 0) {
-            throw new ModelFormatException(FILE + ": d_model (" + dModel + ") is not divisible by "
-                    + field + " (" + heads + ")");
-        }
-    }
-
-    private static void tokenInRange(String field, int id, int vocab) {
-        if (id < 0 || id >= vocab) {
-            throw new ModelFormatException(FILE + ": " + field + " (" + id + ") lies outside the vocabulary [0, "
-                    + vocab + ")");
-        }
     }
 
     public float embeddingScale() {

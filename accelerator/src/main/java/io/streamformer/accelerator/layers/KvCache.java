@@ -1,4 +1,4 @@
-package io.streamformer.accelerator.models;
+package io.streamformer.accelerator.layers;
 
 /**
  * The decoding state a model keeps on its backend: per request slot the encoder's cross-attention keys

@@ -6,6 +6,10 @@ import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.kernels.Softmax;
 import io.streamformer.accelerator.models.ProgressListener;
+import io.streamformer.accelerator.scheduler.DecodingScheduler;
+import io.streamformer.accelerator.scheduler.GenerationRequest;
+import io.streamformer.accelerator.scheduler.SchedulerLimits;
+import io.streamformer.accelerator.scheduler.StepReport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,13 +22,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Parity with Hugging Face transformers on the Marian fixture: logits, greedy and beam search, alone and
- * as one padded batch. Each backend runs these by extending this class.
+ * Parity with Hugging Face transformers on a fixture made by transformers itself (fixtures/hf): logits, greedy
+ * and beam search, alone, as one padded batch and with prompts prefilled in small chunks. Each backend runs these
+ * for each fixture by extending this class.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class MarianParityContract {
+public abstract class HfParityContract {
 
     protected abstract Backend newBackend();
+
+    /** The fixture's folder under fixtures/hf. */
+    protected abstract String fixtureName();
 
     /** Absolute tolerance on logits: 1e-4 on the JVM. */
     protected double logitsTolerance() {
@@ -36,7 +44,7 @@ public abstract class MarianParityContract {
 
     @BeforeAll
     void loadModel() {
-        fixture = HfFixture.load("marian");
+        fixture = HfFixture.load(fixtureName());
         engine = Engine.load(fixture.dir(), newBackend(), ProgressListener.NONE);
     }
 
@@ -55,14 +63,35 @@ public abstract class MarianParityContract {
         return engine.generationConfig().resolve(GenerationOverrides.NONE.withMaxNewTokens(12).withNumBeams(3));
     }
 
+    /** Sequences as the scheduler returns them, with a prefill budget of {@code prefillTokens} per step. */
+    private List<GenerationResult> generateChunked(List<int[]> inputs, GenerationParams params, int prefillTokens) {
+        int longest = inputs.stream().mapToInt(s -> s.length).max().orElse(1);
+        var limits = SchedulerLimits.forBatch(inputs.size(), params.numBeams(), longest, longest + 13)
+                .withMaxPrefillTokens(prefillTokens);
+        GenerationResult[] out = new GenerationResult[inputs.size()];
+        try (DecodingScheduler scheduler = engine.newScheduler(limits)) {
+            for (int i = 0; i < inputs.size(); i++) {
+                scheduler.submit(new GenerationRequest(Integer.toString(i), inputs.get(i), params));
+            }
+            while (!scheduler.isIdle()) {
+                for (StepReport.Completion c : scheduler.step().completed()) {
+                    out[Integer.parseInt(c.request().id())] = c.result();
+                }
+            }
+        }
+        return List.of(out);
+    }
+
     @Test
     void logitsMatchTransformers() {
         for (HfFixture.Case c : fixture.cases()) {
             float[][] logits = engine.forward(c.inputIds(), c.decoderInputIds());
+            assertThat(logits).hasNumberOfRows(c.decoderInputIds() != null ? c.decoderInputIds().length
+                    : c.inputIds().length);
             for (int pos = 0; pos < c.logits().length; pos++) {
                 float[] expected = c.logits()[pos];
                 for (int v = 0; v < expected.length; v++) {
-                    assertThat((double) logits[pos][v]).as("logit %d at decoder position %d", v, pos)
+                    assertThat((double) logits[pos][v]).as("logit %d at position %d", v, pos)
                             .isCloseTo(expected[v], within(logitsTolerance()));
                 }
             }
@@ -106,6 +135,23 @@ public abstract class MarianParityContract {
                 GenerationResult alone = engine.generate(List.of(sources.get(i)), params, 1, null).get(0);
                 assertThat(batched.get(i).sequence()).as("sequence %d", i).isEqualTo(alone.sequence());
                 assertThat(batched.get(i).score()).as("score %d", i).isEqualTo(alone.score());
+            }
+        }
+    }
+
+    @Test
+    void promptsPrefilledInChunksGetTheSameResults() {
+        List<int[]> inputs = new ArrayList<>();
+        for (HfFixture.Case c : fixture.cases()) {
+            inputs.add(c.inputIds());
+        }
+        for (GenerationParams params : List.of(greedy(), beam())) {
+            List<GenerationResult> whole = generateChunked(inputs, params, 512);
+            // 2 tokens per step for all prefills together: prompts take several steps, one request at a time
+            List<GenerationResult> chunked = generateChunked(inputs, params, 2);
+            for (int i = 0; i < inputs.size(); i++) {
+                assertThat(chunked.get(i).sequence()).as("sequence %d", i).isEqualTo(whole.get(i).sequence());
+                assertThat(chunked.get(i).score()).as("score %d", i).isEqualTo(whole.get(i).score());
             }
         }
     }

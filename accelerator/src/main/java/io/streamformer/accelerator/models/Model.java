@@ -1,9 +1,15 @@
 package io.streamformer.accelerator.models;
 
+import io.streamformer.accelerator.layers.KvCache;
+
 import java.util.List;
 
-/** An encoder-decoder Transformer: encode sources once, then run the decoder step by step. */
-public interface Seq2SeqModel extends AutoCloseable {
+/**
+ * A generative Transformer as the scheduler drives it: an encoder-decoder (Marian) encodes each source once and then
+ * runs its decoder step by step; a decoder-only language model (GPT-2, Llama) has no encoder, its prompt is the start
+ * of the decoder sequence and the first decoder pass over it is the prefill.
+ */
+public interface Model extends AutoCloseable {
 
     ModelInfo info();
 
@@ -16,9 +22,16 @@ public interface Seq2SeqModel extends AutoCloseable {
     /** The weight types the backend holds the matrices in, e.g. "f16" or "f32, int8". */
     String weightTypes();
 
+    /**
+     * A cache for {@code sequenceSlots} decoder sequences of up to {@code maxDecoderLength} positions and (for an
+     * encoder-decoder) {@code requestSlots} encoded sources of up to {@code maxSourceLength} tokens.
+     */
     KvCache newCache(int requestSlots, int sequenceSlots, int maxSourceLength, int maxDecoderLength);
 
-    /** Encodes the sources and stores each one's cross-attention keys/values under its request slot. */
+    /**
+     * Encodes the sources and stores each one's cross-attention keys/values under its request slot. Only for an
+     * encoder-decoder ({@link ModelInfo#encoderDecoder()}).
+     */
     void encode(KvCache cache, List<EncoderInput> inputs);
 
     /**
