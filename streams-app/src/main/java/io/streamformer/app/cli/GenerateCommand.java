@@ -17,9 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code generate}: JSON Lines of input ids in, one JSON line per request out, in input order. */
+/**
+ * {@code generate}: JSON Lines of input ids in, one JSON line per request out, in input order. {@code sequence} is
+ * what generate() returns: an encoder-decoder's decoder ids (from decoder_start_token_id), or a language model's
+ * prompt followed by the new tokens.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate for each {\"input_ids\":[...]} line; prints {\"input_ids\",\"sequence\",\"score\"} lines.")
+        description = "Generate for each {\"input_ids\":[...]} line (a source, or a language model's prompt); prints"
+                + " {\"input_ids\",\"sequence\",\"score\",\"finish_reason\"} lines.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
@@ -46,12 +51,26 @@ public final class GenerateCommand implements Callable<Integer> {
             sources.add(JsonLines.intArray(line, "input_ids", input));
         }
         try (Engine engine = common.loadEngine()) {
-            GenerationParams params = engine.generationConfig().resolve(generation.overrides());
+            List<GenerationParams> params = new ArrayList<>();
             for (int i = 0; i < sources.size(); i++) {
-                String problem = params.problem();
+                params.add(engine.params(generation.overrides(), sources.get(i)));
+                String problem = params.get(i).problem();
                 if (problem == null) {
                     problem = DecodingScheduler.tokenIdsProblem("input_ids", sources.get(i),
                             engine.info().sourceVocabSize());
+                }
+                if (problem == null && params.get(i).maxLength(engine.promptLength(sources.get(i)))
+                        > engine.info().maxPositions()) {
+                    problem = engine.encoderDecoder()
+                            ? "max_new_tokens " + params.get(i).maxNewTokens() + " exceeds the limit of "
+                            + (engine.info().maxPositions() - 1) + " (max_position_embeddings)"
+                            : "the prompt's " + sources.get(i).length + " tokens and max_new_tokens "
+                            + params.get(i).maxNewTokens() + " exceed max_position_embeddings ("
+                            + engine.info().maxPositions() + ")";
+                }
+                if (problem == null && sources.get(i).length > engine.info().maxPositions()) {
+                    problem = "input_ids has " + sources.get(i).length + " tokens, more than max_position_embeddings ("
+                            + engine.info().maxPositions() + ")";
                 }
                 if (problem != null) {
                     throw new RequestRejectedException(input + " line " + lines.get(i).number() + ": " + problem);
@@ -77,6 +96,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     seq.add(id);
                 }
                 line.put("score", results.get(i).score());
+                line.put("finish_reason", results.get(i).finishReason().name().toLowerCase(java.util.Locale.ROOT));
                 out.write(JsonLines.JSON.writeValueAsString(line));
                 out.newLine();
             }

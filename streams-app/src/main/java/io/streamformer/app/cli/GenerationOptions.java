@@ -32,8 +32,12 @@ public final class GenerationOptions {
     @Option(names = "--length-penalty", paramLabel = "X")
     Double lengthPenalty;
 
+    @Option(names = "--repetition-penalty", paramLabel = "X",
+            description = "Divide the scores of tokens already in the sequence by X (transformers' semantics).")
+    Double repetitionPenalty;
+
     GenerationOverrides overrides() {
         return new GenerationOverrides(maxNewTokens, minNewTokens, beams, sample, temperature, topK, topP,
-                seed, lengthPenalty, null);
+                seed, lengthPenalty, null, repetitionPenalty);
     }
 }
