@@ -18,8 +18,18 @@ public final class HfFixture {
      *                        logits are those of the input ids themselves
      */
     public record Case(int[] inputIds, int[] decoderInputIds, float[][] logits, int[] argmaxAllPositions,
-                       int[] greedySequence, int[] beamSequence, double beamScore) {
+                       int[] greedySequence, int[] beamSequence, double beamScore, List<Generation> moreGenerations) {
     }
+
+    /**
+     * A generate() call with other settings (repetition_penalty, min_new_tokens, an eos_token_id override) and its
+     * output: {@code kwargs} as transformers got them, the sequence, and the score for beam search (else NaN).
+     */
+    public record Generation(String name, JsonNode kwargs, int[] sequence, double score) {
+    }
+
+    private static final List<String> MORE_GENERATIONS = List.of("greedy_repetition_penalty",
+            "beam_repetition_penalty", "greedy_min_new_tokens", "greedy_min_new_tokens_eos_override");
 
     private final Path dir;
     private final List<Case> cases;
@@ -41,10 +51,18 @@ public final class HfFixture {
                     rows[i] = floats(logits.get(i));
                 }
                 JsonNode decoder = c.get("decoder_input_ids");
+                List<Generation> more = new ArrayList<>();
+                for (String key : MORE_GENERATIONS) {
+                    JsonNode g = c.get(key);
+                    if (g != null) {
+                        more.add(new Generation(key, g.get("kwargs"), ints(g.get("sequences").get(0)),
+                                g.has("sequences_scores") ? g.get("sequences_scores").get(0).asDouble() : Double.NaN));
+                    }
+                }
                 cases.add(new Case(ints(c.get("input_ids")), decoder == null ? null : ints(decoder), rows,
                         ints(c.get("logits_argmax_all_positions")), ints(c.get("greedy").get("sequences").get(0)),
                         ints(c.get("beam").get("sequences").get(0)),
-                        c.get("beam").get("sequences_scores").get(0).asDouble()));
+                        c.get("beam").get("sequences_scores").get(0).asDouble(), List.copyOf(more)));
             }
             return new HfFixture(dir, cases);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.streamformer.accelerator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.accelerator.backends.Backend;
 import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
@@ -116,6 +117,37 @@ public abstract class HfParityContract {
             GenerationResult r = engine.generate(List.of(c.inputIds()), beam(), 1, null).get(0);
             assertThat(r.sequence()).isEqualTo(c.beamSequence());
             assertThat(r.score()).isCloseTo(c.beamScore(), within(1e-4));
+        }
+    }
+
+    /** generate() with repetition_penalty, min_new_tokens and an overridden eos_token_id, where the fixture has them. */
+    @Test
+    void otherSettingsMatchTransformers() {
+        int checked = 0;
+        for (HfFixture.Case c : fixture.cases()) {
+            for (HfFixture.Generation g : c.moreGenerations()) {
+                JsonNode k = g.kwargs();
+                var overrides = new GenerationOverrides(k.get("max_new_tokens").asInt(),
+                        k.has("min_new_tokens") ? k.get("min_new_tokens").asInt() : null, k.get("num_beams").asInt(),
+                        false, null, null, null, null, k.has("length_penalty") ? k.get("length_penalty").asDouble() : null,
+                        null, k.has("repetition_penalty") ? k.get("repetition_penalty").asDouble() : null);
+                GenerationParams p = engine.params(overrides, c.inputIds());
+                if (k.has("eos_token_id")) {
+                    p = new GenerationParams(p.maxNewTokens(), p.minNewTokens(), p.numBeams(), p.doSample(),
+                            p.temperature(), p.topK(), p.topP(), p.seed(), p.lengthPenalty(), p.earlyStopping(),
+                            p.repetitionPenalty(), List.of(k.get("eos_token_id").asInt()), p.padTokenId(),
+                            p.decoderStartTokenId(), p.forcedEosTokenId(), p.badWordsIds());
+                }
+                GenerationResult r = engine.generate(List.of(c.inputIds()), p, 1, null).get(0);
+                assertThat(r.sequence()).as("%s, %s", g.name(), k).isEqualTo(g.sequence());
+                if (!Double.isNaN(g.score())) {
+                    assertThat(r.score()).as("%s score", g.name()).isCloseTo(g.score(), within(1e-4));
+                }
+                checked++;
+            }
+        }
+        if (List.of("marian", "gpt2", "llama", "qwen2").contains(fixtureName())) {
+            assertThat(checked).as("generations with other settings in the fixture").isGreaterThanOrEqualTo(9);
         }
     }
 

@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
                 int vocab = app.inference().modelInfo().sourceVocabSize();
                 // with a tokenizer in the model directory the app takes and gives text: the demo sends sentences
                 // as text requests and prints the results' text; without one, token ids
-                boolean text = app.inference().tokenizer() != null;
+                boolean text = app.inference().text() != null;
                 int maxNewTokens = app.inference().limits().maxDecoderLength() - 1; // a small model may allow < 64
                 Map<String, InferenceRequest> sent = new HashMap<>();
                 for (InferenceRequest r : sampleRequests(requests, vocab, text, maxNewTokens)) {

@@ -8,7 +8,7 @@ import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ProgressListener;
-import io.streamformer.accelerator.tokenizer.MarianTokenizer;
+import io.streamformer.accelerator.ModelText;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.client.RequestClient;
@@ -118,10 +118,10 @@ public final class KafkaBenchCommand implements Callable<Integer> {
                  RequestClient client = new RequestClient(broker.bootstrapServers(), "bench-in", "bench-out",
                          "bench-dlq", StreamFormerSerdes.singleObject())) {
                 int vocab = app.inference().modelInfo().sourceVocabSize();
-                MarianTokenizer tokenizer = app.inference().tokenizer();
+                ModelText tokenizer = app.inference().text();
                 if (sentences != null && tokenizer == null) {
                     throw new IllegalArgumentException("--text needs a model with a tokenizer (source.spm, target.spm,"
-                            + " vocab.json); " + modelDir + " has none");
+                            + " vocab.json, or tokenizer.json); " + modelDir + " has none");
                 }
                 int maxSource = app.inference().limits().maxSourceLength();
                 List<Source> warm = sentences != null ? texts(warmup, sentences, tokenizer, 0, maxSource)
@@ -177,7 +177,7 @@ public final class KafkaBenchCommand implements Callable<Integer> {
      * {@code n} sentences, from the {@code first}-th on (cycling), with the ids the app will tokenize them to;
      * refuses a sentence the app would dead-letter as too long (the bench waits for every result).
      */
-    private static List<Source> texts(int n, List<String> sentences, MarianTokenizer tokenizer, int first,
+    private static List<Source> texts(int n, List<String> sentences, ModelText tokenizer, int first,
                                       int maxSource) {
         List<Source> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

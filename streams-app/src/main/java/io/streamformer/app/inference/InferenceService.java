@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.streamformer.accelerator.Engine;
-import io.streamformer.accelerator.Translator;
+import io.streamformer.accelerator.ModelText;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ModelInfo;
@@ -15,7 +15,6 @@ import io.streamformer.accelerator.scheduler.GenerationRequest;
 import io.streamformer.accelerator.scheduler.RequestRejectedException;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.scheduler.StepReport;
-import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.ops.RequestCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link TaskMailbox}. Room is bounded (the scheduler's running batch plus its queue), so the requests held in
  * memory are bounded too: when it is used up, stream threads stop handing requests over (back-pressure).
  *
- * <p>When the model directory has a Marian tokenizer (source.spm, target.spm, vocab.json), it is loaded here,
- * once, next to the engine: requests may then come as text, and results carry their output as text.
+ * <p>When the model directory has a tokenizer (Marian's source.spm, target.spm and vocab.json, or a language model's
+ * tokenizer.json), it is loaded here, once, next to the engine: requests may then come as text (and, with a chat
+ * template, as messages), and results carry their output as text.
  */
 public final class InferenceService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
@@ -60,7 +60,7 @@ public final class InferenceService implements AutoCloseable {
     }
 
     private final Engine engine;
-    private final MarianTokenizer tokenizer;
+    private final ModelText text;
     private final String modelId;
     private final DecodingScheduler scheduler;
     private final int capacity;
@@ -86,10 +86,10 @@ public final class InferenceService implements AutoCloseable {
     private final Timer stepLatency;
     private final MeterRegistry registry;
 
-    private InferenceService(Engine engine, MarianTokenizer tokenizer, String modelId, SchedulerLimits limits,
+    private InferenceService(Engine engine, ModelText text, String modelId, SchedulerLimits limits,
                              long stepDelayMillis, MeterRegistry registry) {
         this.engine = engine;
-        this.tokenizer = tokenizer;
+        this.text = text;
         this.modelId = modelId;
         this.scheduler = engine.newScheduler(limits);
         // the running batch plus the scheduler's queue: enough to start the next step at full size
@@ -130,31 +130,29 @@ public final class InferenceService implements AutoCloseable {
      */
     public static InferenceService start(Engine engine, String modelId, SchedulerLimits limits, long stepDelayMillis,
                                          MeterRegistry registry) {
-        MarianTokenizer tokenizer = loadTokenizer(engine);
-        InferenceService service = new InferenceService(engine, tokenizer, modelId, limits, stepDelayMillis, registry);
+        ModelText text = ModelText.load(engine);
+        InferenceService service = new InferenceService(engine, text, modelId, limits, stepDelayMillis, registry);
         service.thread.start();
         LOG.info("Inference thread started: up to {} requests / {} sequences per step, {} more queued, KV cache {} MiB;"
                         + " {}", limits.maxActiveRequests(), limits.maxActiveSequences(), limits.maxPendingRequests(),
-                service.scheduler.cacheBytes() >> 20, tokenizer != null ? "requests as text or token ids (the model"
-                        + " has a tokenizer)" : "requests as token ids (the model has no tokenizer)");
+                service.scheduler.cacheBytes() >> 20, text == null ? "requests as token ids (the model has no tokenizer)"
+                        : text.hasChatTemplate() ? "requests as messages, text or token ids (the model has a tokenizer"
+                        + " and a chat template)" : "requests as text or token ids (the model has a tokenizer)");
         return service;
-    }
-
-    /** The Marian tokenizer of the engine's model directory, checked against the model; null when it has none. */
-    private static MarianTokenizer loadTokenizer(Engine engine) {
-        if (!MarianTokenizer.missingFiles(engine.modelDir()).isEmpty()) {
-            return null;
-        }
-        return Translator.of(engine).tokenizer(); // Translator checks that its ids fit the model
     }
 
     public Engine engine() {
         return engine;
     }
 
-    /** The model's tokenizer, or null when its directory has none (then requests must carry input_ids). */
-    public MarianTokenizer tokenizer() {
-        return tokenizer;
+    /** The model's tokenizer (and template), or null when its directory has none: requests must carry input_ids. */
+    public ModelText text() {
+        return text;
+    }
+
+    /** Whether the model is an encoder-decoder (translation) rather than a decoder-only language model. */
+    public boolean encoderDecoder() {
+        return engine.encoderDecoder();
     }
 
     public ModelInfo modelInfo() {
@@ -286,7 +284,8 @@ public final class InferenceService implements AutoCloseable {
         while (!waiting.isEmpty() && scheduler.canAccept()) {
             InferenceJob job = waiting.poll();
             try {
-                scheduler.submit(new GenerationRequest(job.schedulerId, job.inputIds, job.params, job.resumeFrom, job));
+                scheduler.submit(new GenerationRequest(job.schedulerId, job.inputIds, job.params, job.resumeFrom, job,
+                        job.stop));
                 jobs.put(job.schedulerId, job);
                 submitted.increment();
                 if (job.resumeFrom != null) {

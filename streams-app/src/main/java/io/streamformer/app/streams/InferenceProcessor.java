@@ -2,6 +2,7 @@ package io.streamformer.app.streams;
 
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.SearchSnapshot;
+import io.streamformer.accelerator.scheduler.StopCondition;
 import io.streamformer.app.inference.InferenceJob;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.inference.TaskMailbox;
@@ -149,7 +150,7 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         for (Map.Entry<String, TaskMailbox.Progress> e : mailbox.takeProgress().entrySet()) {
             DecodeState state = inEngine.get(e.getKey());
             if (state != null) { // null: it finished meanwhile
-                DecodeStates.recordProgress(state, e.getValue(), now);
+                DecodeStates.recordProgress(state, e.getValue(), inference.encoderDecoder(), now);
                 store.put(e.getKey(), state);
             }
         }
@@ -160,7 +161,8 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         if (state == null) {
             return;
         }
-        InferenceResult result = DecodeStates.result(state, outcome, inference.modelId(), inference.tokenizer());
+        InferenceResult result = DecodeStates.result(state, outcome, inference.modelId(), inference.text(),
+                inference.encoderDecoder());
         if (outcome.failed()) {
             LOG.warn("Request {} failed in the engine: {}", result.getRequestId(), outcome.error());
         }
@@ -216,7 +218,7 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         SearchSnapshot resumeFrom = null;
         if (state.getStep() > 0) {
             if (state.getModelId().equals(inference.modelId())) {
-                resumeFrom = DecodeStates.snapshot(state);
+                resumeFrom = DecodeStates.snapshot(state, inference.encoderDecoder());
                 state.setResumedFromStep(state.getStep());
                 LOG.debug("Request {} resumes from step {}", state.getRequest().getRequestId(), state.getStep());
             } else {
@@ -231,7 +233,10 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
             emit(new TaskMailbox.Outcome(key, null, problem, 0, System.currentTimeMillis()), System.currentTimeMillis());
             return;
         }
-        inference.submit(new InferenceJob(mailbox, key, inputIds, params, resumeFrom));
+        List<String> stop = state.getRequest().getStop();
+        StopCondition stopCondition = stop.isEmpty() || inference.text() == null ? null
+                : inference.text().stopStrings(stop);
+        inference.submit(new InferenceJob(mailbox, key, inputIds, params, resumeFrom, stopCondition));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.streamformer.app.streams;
 
+import io.streamformer.accelerator.ChatMessage;
+import io.streamformer.accelerator.ModelText;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.app.inference.InferenceService;
@@ -17,6 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one place where input is judged: decodes the raw bytes into an {@link InferenceRequest}, resolves its
@@ -24,9 +28,10 @@ import java.time.Instant;
  * inference processor; anything else goes to the dead-letter topic with its original bytes, the reason and
  * where it was read, and processing carries on with the next record.
  *
- * <p>A request carries its source as {@code input_ids} or as {@code text}, exactly one of the two. Text is
- * tokenized here with the model's tokenizer, and the request goes on with those ids in {@code input_ids} and
- * without its text: that is what the decode-state store keeps and what resuming needs.
+ * <p>A request carries its input as {@code input_ids}, as {@code text} or (for a chat model) as {@code messages},
+ * exactly one of them. Text and messages are tokenized here with the model's tokenizer (messages rendered with its
+ * chat template first), and the request goes on with those ids in {@code input_ids} and without its text or
+ * messages: that is what the decode-state store keeps and what resuming needs.
  *
  * <p>Its two children have different types (requests, dead letters), hence {@code Object} outputs.
  */
@@ -97,24 +102,28 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
             reject(record, source, DeadLetterKind.INVALID_INPUT, "request_id is empty", request);
             return;
         }
-        if (request.getText() != null) {
-            Tokenized t = tokenize(request);
-            if (t.problem() != null) {
-                reject(record, source, DeadLetterKind.INVALID_INPUT, t.problem(), request);
-                return;
-            }
-            request = t.request();
-        } else if (request.getInputIds().isEmpty()) {
-            reject(record, source, DeadLetterKind.INVALID_INPUT, "the request has neither text nor input_ids"
-                    + " (input_ids is empty)", request);
+        Tokenized t = tokenize(request);
+        if (t.problem() != null) {
+            reject(record, source, DeadLetterKind.INVALID_INPUT, t.problem(), request);
+            return;
+        }
+        request = t.request();
+        String stopProblem = stopProblem(request);
+        if (stopProblem != null) {
+            reject(record, source, DeadLetterKind.INVALID_PARAMETERS, stopProblem, request);
             return;
         }
         int[] inputIds = DecodeStates.toArray(request.getInputIds());
         GenerationParams params = parameters.resolve(request);
+        if (!request.getStop().isEmpty() && params.numBeams() > 1) {
+            reject(record, source, DeadLetterKind.INVALID_PARAMETERS, "stop strings need num_beams = 1 (beam search"
+                    + " cannot stop early), and the request decodes with " + params.numBeams() + " beams", request);
+            return;
+        }
         String problem = inference.validate(inputIds, params);
         if (problem != null) {
             // with the model's own (valid) settings the input alone decides: was it the input or the parameters?
-            boolean inputIsFine = inference.validate(inputIds, parameters.modelDefaults()) == null;
+            boolean inputIsFine = inference.validate(inputIds, parameters.modelDefaults(request)) == null;
             reject(record, source, inputIsFine ? DeadLetterKind.INVALID_PARAMETERS : DeadLetterKind.INVALID_INPUT,
                     problem, request);
             return;
@@ -130,31 +139,111 @@ public final class RequestDecoder implements Processor<byte[], byte[], Object, O
         }
     }
 
+    /** Roles a chat message may have. */
+    static final List<String> ROLES = List.of("system", "user", "assistant", "tool");
+    static final int MAX_STOP_STRINGS = 16;
+    static final int MAX_STOP_LENGTH = 1000;
+
+    /** The request with its input as input_ids alone (text and messages tokenized), or why it has none. */
     private Tokenized tokenize(InferenceRequest request) {
-        if (!request.getInputIds().isEmpty()) {
-            return Tokenized.rejected("the request has both text and input_ids: give one of them");
+        boolean hasIds = !request.getInputIds().isEmpty();
+        boolean hasText = request.getText() != null;
+        boolean hasMessages = !request.getMessages().isEmpty();
+        int given = (hasIds ? 1 : 0) + (hasText ? 1 : 0) + (hasMessages ? 1 : 0);
+        if (given == 0) {
+            return Tokenized.rejected("the request has no input: give input_ids, text or messages"
+                    + " (input_ids is empty)");
         }
-        MarianTokenizer tokenizer = inference.tokenizer();
-        if (tokenizer == null) {
-            return Tokenized.rejected("the request has text, but model " + inference.modelId() + " has no tokenizer ("
-                    + String.join(", ", MarianTokenizer.REQUIRED_FILES) + " in its directory): send input_ids");
+        if (given > 1) {
+            List<String> inputs = new ArrayList<>();
+            if (hasIds) {
+                inputs.add("input_ids");
+            }
+            if (hasText) {
+                inputs.add("text");
+            }
+            if (hasMessages) {
+                inputs.add("messages");
+            }
+            return Tokenized.rejected("the request has " + String.join(" and ", inputs) + ": give one of them");
+        }
+        if (hasIds) {
+            return new Tokenized(request, null);
+        }
+        ModelText text = inference.text();
+        if (text == null) {
+            return Tokenized.rejected("the request has " + (hasText ? "text" : "messages") + ", but model "
+                    + inference.modelId() + " has no tokenizer (" + (inference.encoderDecoder()
+                    ? String.join(", ", MarianTokenizer.REQUIRED_FILES) : "tokenizer.json")
+                    + " in its directory): send input_ids");
         }
         int[] ids;
-        try {
-            ids = tokenizer.encode(request.getText());
-        } catch (RuntimeException e) {
-            return Tokenized.rejected("the text cannot be tokenized: " + e.getMessage());
-        }
-        if (ids.length <= 1) { // </s> alone
-            return Tokenized.rejected("the text has nothing to translate (it is empty or only spaces)");
+        if (hasText) {
+            try {
+                ids = text.encode(request.getText());
+            } catch (RuntimeException e) {
+                return Tokenized.rejected("the text cannot be tokenized: " + e.getMessage());
+            }
+            if (inference.encoderDecoder() ? ids.length <= 1 : ids.length == 0) { // </s> alone
+                return Tokenized.rejected("the text has nothing to " + (inference.encoderDecoder() ? "translate"
+                        : "complete") + " (it is empty or only spaces)");
+            }
+        } else {
+            if (inference.encoderDecoder()) {
+                return Tokenized.rejected("the request has messages, but model " + inference.modelId()
+                        + " is a translation model: send text or input_ids");
+            }
+            List<ChatMessage> messages = new ArrayList<>();
+            for (int i = 0; i < request.getMessages().size(); i++) {
+                var m = request.getMessages().get(i);
+                if (!ROLES.contains(m.getRole())) {
+                    return Tokenized.rejected("messages[" + i + "].role \"" + abbreviate(m.getRole())
+                            + "\" is not one of " + String.join(", ", ROLES));
+                }
+                messages.add(new ChatMessage(m.getRole(), m.getContent()));
+            }
+            if (!text.hasChatTemplate()) {
+                return Tokenized.rejected("the request has messages, but model " + inference.modelId()
+                        + " has no chat template (chat_template in tokenizer_config.json): send text or input_ids");
+            }
+            try {
+                ids = text.encodeChat(messages);
+            } catch (RuntimeException e) {
+                return Tokenized.rejected("the chat template refused the messages: " + e.getMessage());
+            }
         }
         int limit = inference.limits().maxSourceLength();
         if (ids.length > limit) {
-            return Tokenized.rejected("the text is " + ids.length + " tokens long with the model's tokenizer, more"
-                    + " than the limit of " + limit + " input tokens (split it into sentences)");
+            return Tokenized.rejected("the " + (hasText ? "text" : "conversation") + " is " + ids.length
+                    + " tokens long with the model's tokenizer, more than the limit of " + limit + " input tokens"
+                    + (inference.encoderDecoder() ? " (split it into sentences)" : ""));
         }
         return new Tokenized(InferenceRequest.newBuilder(request).setInputIds(DecodeStates.ints(ids)).setText(null)
-                .build(), null);
+                .setMessages(List.of()).build(), null);
+    }
+
+    /** Why the request's stop strings cannot be served, or null. */
+    private String stopProblem(InferenceRequest request) {
+        List<String> stop = request.getStop();
+        if (stop.isEmpty()) {
+            return null;
+        }
+        if (inference.text() == null) {
+            return "stop strings need the model's tokenizer, and model " + inference.modelId() + " has none";
+        }
+        if (stop.size() > MAX_STOP_STRINGS) {
+            return "the request has " + stop.size() + " stop strings, more than " + MAX_STOP_STRINGS;
+        }
+        for (int i = 0; i < stop.size(); i++) {
+            if (stop.get(i).isEmpty()) {
+                return "stop[" + i + "] is empty";
+            }
+            if (stop.get(i).length() > MAX_STOP_LENGTH) {
+                return "stop[" + i + "] is " + stop.get(i).length() + " characters long, more than "
+                        + MAX_STOP_LENGTH;
+            }
+        }
+        return null;
     }
 
     private void reject(Record<byte[], byte[]> record, RecordMetadata source, DeadLetterKind kind, String reason,

@@ -170,7 +170,8 @@ public final class StreamFormerTopology {
 
         public Topology addTo(Topology topology) {
             int maxNewTokens = inference.limits().maxDecoderLength() - 1;
-            RequestParameters parameters = new RequestParameters(inference.engine().generationConfig(), maxNewTokens);
+            RequestParameters parameters = new RequestParameters(inference.engine().generationConfig(), maxNewTokens,
+                    inference.encoderDecoder());
             topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                     inputTopic);
             DeadLetterRecords deadLetters = new DeadLetterRecords(serdes.deadLetters().serializer(), deadLetterTopic,

@@ -73,9 +73,9 @@ class InferenceServiceTest {
         TaskMailbox b = new TaskMailbox("task b");
         for (int i = 0; i < 3; i++) {
             assertThat(service.tryReserve()).isTrue();
-            service.submit(new InferenceJob(a, "a-" + i, new int[]{5 + i, 7, 0}, params(8), null));
+            service.submit(new InferenceJob(a, "a-" + i, new int[]{5 + i, 7, 0}, params(8), null, null));
             assertThat(service.tryReserve()).isTrue();
-            service.submit(new InferenceJob(b, "b-" + i, new int[]{9, 11 + i, 0}, params(8), null));
+            service.submit(new InferenceJob(b, "b-" + i, new int[]{9, 11 + i, 0}, params(8), null, null));
         }
         List<TaskMailbox.Outcome> fromA = new ArrayList<>();
         List<TaskMailbox.Outcome> fromB = new ArrayList<>();
@@ -100,7 +100,7 @@ class InferenceServiceTest {
         TaskMailbox revoked = new TaskMailbox("revoked task");
         for (int i = 0; i < 4; i++) {
             assertThat(service.tryReserve()).isTrue();
-            service.submit(new InferenceJob(revoked, "k-" + i, new int[]{5, 6, 0}, params(40), null));
+            service.submit(new InferenceJob(revoked, "k-" + i, new int[]{5, 6, 0}, params(40), null, null));
         }
         await(() -> !revoked.takeProgress().isEmpty());
 
@@ -118,7 +118,7 @@ class InferenceServiceTest {
                 new SimpleMeterRegistry());
         TaskMailbox mailbox = new TaskMailbox("task");
         assertThat(service.tryReserve()).isTrue();
-        service.submit(new InferenceJob(mailbox, "too-long", new int[]{5, 0}, params(40), null));
+        service.submit(new InferenceJob(mailbox, "too-long", new int[]{5, 0}, params(40), null, null));
         List<TaskMailbox.Outcome> outcomes = new ArrayList<>();
         await(() -> outcomes.addAll(mailbox.takeOutcomes()) && !outcomes.isEmpty());
         assertThat(outcomes.get(0).failed()).isTrue();

@@ -48,7 +48,7 @@ public final class BadInputs {
     public static List<BadInput> all(int vocab, boolean tokenizer) {
         List<BadInput> all = new ArrayList<>(common(vocab));
         all.add(new BadInput("text-and-ids", bytes(TinyModel.request("text-and-ids", 5, 0).setText("Hello.").build()),
-                DeadLetterKind.INVALID_INPUT, "both text and input_ids"));
+                DeadLetterKind.INVALID_INPUT, "input_ids and text: give one of them"));
         if (tokenizer) {
             all.add(new BadInput("empty-text", bytes(TinyModel.request("empty-text").setText("   ").build()),
                     DeadLetterKind.INVALID_INPUT, "the text has nothing to translate"));
@@ -71,7 +71,7 @@ public final class BadInputs {
                 new BadInput("unknown-schema", otherSchemaRecord(), DeadLetterKind.UNKNOWN_SCHEMA,
                         "unknown schema fingerprint"),
                 new BadInput("empty-ids", bytes(TinyModel.request("empty-ids").build()), DeadLetterKind.INVALID_INPUT,
-                        "the request has neither text nor input_ids"),
+                        "the request has no input: give input_ids, text or messages"),
                 new BadInput("too-long", bytes(TinyModel.request("too-long", new int[65]).build()),
                         DeadLetterKind.INVALID_INPUT, "more than the limit of 64"),
                 new BadInput("out-of-vocab", bytes(TinyModel.request("out-of-vocab", 5, vocab, 0).build()),

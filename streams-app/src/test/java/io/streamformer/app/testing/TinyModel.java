@@ -2,12 +2,12 @@ package io.streamformer.app.testing;
 
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
+import io.streamformer.accelerator.decoding.GenerationOverrides;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.decoding.GenerationResult;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.streams.DecodeStates;
-import io.streamformer.app.streams.RequestParameters;
 import io.streamformer.schemas.InferenceRequest;
 
 import java.nio.file.Path;
@@ -71,9 +71,15 @@ public final class TinyModel {
         return engine.generate(List.of(Results.sourceIds(engine, request)), params(engine, request), 1, null).get(0);
     }
 
-    /** The request's generation settings on this engine, as the app resolves them (seed 0 when it has none). */
+    /**
+     * The request's generation settings on this engine, built here from the request's fields (not with the app's
+     * RequestParameters, whose result they check): the model's defaults overridden by each field the request
+     * sets, seed 0 when it has none.
+     */
     public static GenerationParams params(Engine engine, InferenceRequest request) {
-        RequestParameters parameters = new RequestParameters(engine.generationConfig(), 1_000);
-        return parameters.resolve(request, request.getSeed() != null ? request.getSeed() : 0L);
+        var overrides = new GenerationOverrides(request.getMaxNewTokens(), null, request.getNumBeams(),
+                request.getDoSample(), request.getTemperature(), request.getTopK(), request.getTopP(),
+                request.getSeed() != null ? request.getSeed() : 0L, null, null, request.getRepetitionPenalty());
+        return engine.params(overrides, Results.sourceIds(engine, request));
     }
 }
