@@ -75,9 +75,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 sources.add(ids);
             }
-            GenerationParams params = engine.generationConfig().resolve(GenerationOverrides.NONE
-                    .withMaxNewTokens(newTokens).withMinNewTokens(newTokens).withNumBeams(beams),
-                    engine.promptLength(sources.get(0)));
+            // greedy (or beam search) even where the model's defaults sample, e.g. Llama 3.2's
+            GenerationParams params = engine.generationConfig().resolve(new GenerationOverrides(newTokens, newTokens,
+                    beams, false, null, null, null, null, null, null), engine.promptLength(sources.get(0)));
             for (int i = 0; i < warmup; i++) {
                 System.err.printf("bench: warm-up %d/%d%n", i + 1, warmup);
                 engine.generate(sources, params, batchSize, null);
