@@ -15,6 +15,7 @@ import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.weights.WeightPolicy;
 import io.streamformer.app.config.StreamFormerConfig;
+import io.streamformer.app.inference.EngineWarmUp;
 import io.streamformer.app.inference.InferenceService;
 import io.streamformer.app.ops.OpsServer;
 import io.streamformer.app.streams.DeadLetterFailures;
@@ -101,8 +102,11 @@ public final class StreamFormerApp implements AutoCloseable {
         StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS));
         KafkaStreamsMetrics streamsMetrics = null;
         try {
-            inference = InferenceService.start(engine, config.modelId(), limits(config),
-                    config.getLong(DEBUG_STEP_DELAY_MS), registry);
+            SchedulerLimits limits = limits(config, engine.encoderDecoder());
+            // before any traffic: compiled kernels and sized buffers for the first request already
+            EngineWarmUp.run(engine, limits, config.getInt(WARMUP_STEPS));
+            inference = InferenceService.start(engine, config.modelId(), limits, config.getLong(DEBUG_STEP_DELAY_MS),
+                    registry);
             Topology topology = StreamFormerTopology.builder(inference)
                     .inputTopic(config.inputTopic())
                     .outputTopic(config.outputTopic())
@@ -246,10 +250,16 @@ public final class StreamFormerApp implements AutoCloseable {
         };
     }
 
-    public static SchedulerLimits limits(StreamFormerConfig config) {
-        return new SchedulerLimits(config.getInt(BATCH_MAX_REQUESTS), config.getInt(BATCH_MAX_SEQUENCES),
-                config.getInt(REQUEST_MAX_INPUT_TOKENS), config.getInt(REQUEST_MAX_NEW_TOKENS) + 1,
-                config.getLong(BATCH_MAX_TOKENS), config.getInt(QUEUE_MAX_REQUESTS));
+    /**
+     * The engine's limits from the configuration. A translation model's decoder holds the start token and the new
+     * tokens; a language model's holds its prompt (the input) and the new tokens.
+     */
+    public static SchedulerLimits limits(StreamFormerConfig config, boolean encoderDecoder) {
+        int maxInput = config.getInt(REQUEST_MAX_INPUT_TOKENS);
+        int maxNew = config.getInt(REQUEST_MAX_NEW_TOKENS);
+        return new SchedulerLimits(config.getInt(BATCH_MAX_REQUESTS), config.getInt(BATCH_MAX_SEQUENCES), maxInput,
+                encoderDecoder ? maxNew + 1 : maxInput + maxNew, config.getLong(BATCH_MAX_TOKENS),
+                config.getInt(QUEUE_MAX_REQUESTS), config.getInt(BATCH_MAX_PREFILL_TOKENS));
     }
 
     static StreamFormerSerdes serdes(StreamFormerConfig config) {

@@ -49,4 +49,23 @@ public record ModelInfo(
     public int eosTokenId() {
         return eosTokenIds.get(0);
     }
+
+    /**
+     * Random input ids of {@code length} for benchmarks and warm-up: never an EOS or the pad id, and, for an
+     * encoder, ending with EOS as a tokenized sentence does.
+     */
+    public int[] randomInput(java.util.SplittableRandom random, int length) {
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) {
+            int id;
+            do {
+                id = random.nextInt(sourceVocabSize);
+            } while (eosTokenIds.contains(id) || id == padTokenId);
+            ids[i] = id;
+        }
+        if (encoderDecoder) {
+            ids[length - 1] = eosTokenId();
+        }
+        return ids;
+    }
 }

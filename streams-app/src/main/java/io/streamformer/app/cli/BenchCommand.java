@@ -62,18 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
             SplittableRandom random = new SplittableRandom(seed);
             List<int[]> sources = new ArrayList<>();
             for (int b = 0; b < batchSize; b++) {
-                int[] ids = new int[srcLen];
-                for (int i = 0; i < srcLen; i++) {
-                    int id;
-                    do {
-                        id = random.nextInt(info.sourceVocabSize());
-                    } while (info.eosTokenIds().contains(id) || id == info.padTokenId());
-                    ids[i] = id;
-                }
-                if (info.encoderDecoder()) {
-                    ids[srcLen - 1] = info.eosTokenId(); // a source ends with </s>
-                }
-                sources.add(ids);
+                sources.add(info.randomInput(random, srcLen));
             }
             // greedy (or beam search) even where the model's defaults sample, e.g. Llama 3.2's
             GenerationParams params = engine.generationConfig().resolve(new GenerationOverrides(newTokens, newTokens,

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 RunCommand.class,
                 DemoCommand.class,
                 KafkaBenchCommand.class,
+                BrokerCommand.class,
         })
 public final class StreamFormerCli implements Runnable {
 

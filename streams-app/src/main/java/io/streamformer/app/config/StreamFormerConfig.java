@@ -57,6 +57,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String BATCH_MAX_REQUESTS = "streamformer.batch.max.requests";
     public static final String BATCH_MAX_SEQUENCES = "streamformer.batch.max.sequences";
     public static final String BATCH_MAX_TOKENS = "streamformer.batch.max.tokens";
+    public static final String BATCH_MAX_PREFILL_TOKENS = "streamformer.batch.max.prefill.tokens";
     public static final String QUEUE_MAX_REQUESTS = "streamformer.queue.max.requests";
     public static final String REQUEST_MAX_INPUT_TOKENS = "streamformer.request.max.input.tokens";
     public static final String REQUEST_MAX_NEW_TOKENS = "streamformer.request.max.new.tokens";
@@ -74,6 +75,7 @@ public final class StreamFormerConfig extends AbstractConfig {
     public static final String STREAM_THREAD_MAX_REPLACEMENTS = "streamformer.stream.thread.max.replacements";
     public static final String SHUTDOWN_LEAVE_GROUP = "streamformer.shutdown.leave.group";
     public static final String DEBUG_STEP_DELAY_MS = "streamformer.debug.step.delay.ms";
+    public static final String WARMUP_STEPS = "streamformer.warmup.steps";
 
     public static final String FORMAT_SINGLE_OBJECT = "single-object";
     public static final String FORMAT_CONFLUENT = "confluent";
@@ -112,7 +114,11 @@ public final class StreamFormerConfig extends AbstractConfig {
                     "Sequences (hypotheses) in the running batch at most; a beam-search request holds num_beams.")
             .define(BATCH_MAX_TOKENS, Type.LONG, 65536L, Range.atLeast(1), Importance.MEDIUM,
                     "Tokens in flight at most: the sum over running requests of source length + num_beams x"
-                            + " (max_new_tokens + 1).")
+                            + " (max_new_tokens + 1); a language model's: num_beams x (prompt + max_new_tokens).")
+            .define(BATCH_MAX_PREFILL_TOKENS, Type.INT, 512, Range.atLeast(1), Importance.MEDIUM,
+                    "Prompt tokens one decoding step computes at most: a longer prompt (a language model's, or the"
+                            + " prefix of a resumed request) is filled in chunks over several steps, so that the"
+                            + " requests already decoding are not held up.")
             .define(QUEUE_MAX_REQUESTS, Type.INT, 32, Range.atLeast(1), Importance.MEDIUM,
                     "Requests waiting for the running batch at most; beyond it intake pauses (back-pressure).")
             .define(REQUEST_MAX_INPUT_TOKENS, Type.INT, 512, Range.atLeast(1), Importance.MEDIUM,
@@ -144,6 +150,10 @@ public final class StreamFormerConfig extends AbstractConfig {
                     "On shutdown, leave the consumer group so that the other instances take the partitions over at"
                             + " once (true); false keeps the membership until session.timeout.ms, for a quick restart"
                             + " of the same instance (static membership, group.instance.id) without a rebalance.")
+            .define(WARMUP_STEPS, Type.INT, 300, Range.atLeast(0), Importance.LOW,
+                    "Decoding steps the engine runs on random inputs before Kafka Streams starts (greedy alone and at"
+                            + " the batch limit, beam search, sampling), so that the first request finds the"
+                            + " kernels compiled: 0 skips the warm-up.")
             .define(DEBUG_STEP_DELAY_MS, Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
                     "Sleeps after every decoding step: slows generation down for failure tests and demos."
                             + " Keep 0 in production.");

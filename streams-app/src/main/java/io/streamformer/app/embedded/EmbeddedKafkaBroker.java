@@ -27,33 +27,86 @@ import java.util.stream.Stream;
 
 /**
  * A single-node Kafka cluster in this JVM, in KRaft mode (broker and controller in one server), for the demo,
- * the Kafka bench and the tests. Its storage is formatted in code, the way {@code kafka-storage format} does,
- * in a temporary directory deleted on {@link #close()}. Internal topics use replication factor 1.
+ * the Kafka bench, the {@code broker} command and the tests. Its storage is formatted in code, the way
+ * {@code kafka-storage format} does: in a temporary directory deleted on {@link #close()}, or in a given data
+ * directory that is kept (a broker started again on it finds its topics, offsets and transactions). Internal
+ * topics use replication factor 1.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
     private final Path logDir;
+    private final boolean deleteOnClose;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
 
-    private EmbeddedKafkaBroker(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafkaBroker(Path logDir, boolean deleteOnClose, KafkaRaftServer server, String bootstrapServers) {
         this.logDir = logDir;
+        this.deleteOnClose = deleteOnClose;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Formats a fresh storage directory and starts the server; returns once it accepts connections. */
+    /** Formats a fresh temporary storage directory and starts the server on free ports. */
     public static EmbeddedKafkaBroker start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Where the broker listens, where it keeps its data and any other broker setting. */
+    public static final class Builder {
+        private int port;
+        private int controllerPort;
+        private Path dataDir;
+        private final Properties overrides = new Properties();
+
+        /** The client port (0: a free one). */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** The KRaft controller's port (0: a free one). */
+        public Builder controllerPort(int port) {
+            this.controllerPort = port;
+            return this;
+        }
+
+        /** A data directory to keep; formatted when empty, reused as it is otherwise. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** Any broker property, e.g. listeners and security settings; wins over the defaults. */
+        public Builder property(String key, String value) {
+            overrides.put(key, value);
+            return this;
+        }
+
+        /** Starts the server; returns once it accepts connections. */
+        public EmbeddedKafkaBroker start() {
+            return EmbeddedKafkaBroker.start(this);
+        }
+    }
+
+    private static EmbeddedKafkaBroker start(Builder b) {
         long startNanos = System.nanoTime();
-        Path dir;
+        Path dir = b.dataDir;
         try {
-            dir = Files.createTempDirectory("streamformer-kafka-");
+            if (dir == null) {
+                dir = Files.createTempDirectory("streamformer-kafka-");
+            } else {
+                Files.createDirectories(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        int brokerPort = freePort();
-        int controllerPort = freePort();
+        int brokerPort = b.port > 0 ? b.port : freePort();
+        int controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -78,14 +131,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        p.putAll(b.overrides);
         KafkaConfig config = KafkaConfig.fromProps(p);
-        format(config, dir);
+        boolean formatted = Files.isRegularFile(dir.resolve("meta.properties"));
+        if (!formatted) {
+            format(config, dir);
+        }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, server, "localhost:" + brokerPort);
-        broker.awaitReady();
-        LOG.info("Kafka broker (KRaft, in-process) ready on {} in {} ms", broker.bootstrapServers,
-                (System.nanoTime() - startNanos) / 1_000_000);
+        String advertised = p.getProperty("advertised.listeners");
+        String bootstrap = advertised.substring(advertised.indexOf("://") + 3).split(",")[0];
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, b.dataDir == null, server, bootstrap);
+        if (!b.overrides.containsKey("listeners")) {
+            broker.awaitReady(); // with other listeners (security), the caller knows how to connect
+        }
+        LOG.info("Kafka broker (KRaft, in-process) ready on {} in {} ms ({} storage in {})", broker.bootstrapServers,
+                (System.nanoTime() - startNanos) / 1_000_000, formatted ? "existing" : "new", dir);
         return broker;
     }
 
@@ -119,7 +180,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A port nothing listens on now. */
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
@@ -148,10 +210,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** The data directory. */
+    public Path dataDir() {
+        return logDir;
+    }
+
     @Override
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+        if (!deleteOnClose) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(logDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

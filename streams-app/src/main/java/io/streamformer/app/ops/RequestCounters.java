@@ -2,9 +2,11 @@ package io.streamformer.app.ops;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.streamformer.schemas.DeadLetterKind;
 import io.streamformer.schemas.FinishReason;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -19,6 +21,8 @@ public final class RequestCounters {
     public static final String DEAD_LETTERS = "streamformer.dead.letters";
     public static final String DEAD_LETTERS_TRUNCATED = "streamformer.dead.letters.truncated";
     public static final String DEAD_LETTERS_FAILED = "streamformer.dead.letters.failed";
+    public static final String LATENCY = "streamformer.request.latency";
+    public static final String QUEUE_WAIT = "streamformer.request.queue.wait";
 
     private RequestCounters() {
     }
@@ -34,6 +38,25 @@ public final class RequestCounters {
         }
         deadLettersTruncated(registry);
         deadLettersFailed(registry);
+        latency(registry);
+        queueWait(registry);
+    }
+
+    /** Accepted → result forwarded: the app's share of the end-to-end latency (the commit that publishes it aside). */
+    public static Timer latency(MeterRegistry registry) {
+        return Timer.builder(LATENCY).description("Time from a request's acceptance to its result being forwarded"
+                        + " (visible to read_committed consumers at the next commit)")
+                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+    }
+
+    /** Accepted → handed to the engine: how long requests wait for room in the running batch. */
+    public static Timer queueWait(MeterRegistry registry) {
+        return Timer.builder(QUEUE_WAIT).description("Time from a request's acceptance to its hand-over to the engine")
+                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
     }
 
     public static Counter accepted(MeterRegistry registry) {

@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps every accepted request of its task in the decode-state store until its result is emitted, and lets
@@ -169,6 +170,8 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
         context.forward(new Record<>(result.getRequestId(), result, now));
         store.delete(outcome.key());
         RequestCounters.completed(inference.registry(), result.getFinishReason()).increment();
+        RequestCounters.latency(inference.registry()).record(Math.max(0, now - state.getEnqueuedAt().toEpochMilli()),
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -227,6 +230,8 @@ public final class InferenceProcessor implements Processor<String, AcceptedReque
             }
         }
         inEngine.put(key, state);
+        RequestCounters.queueWait(inference.registry()).record(
+                Math.max(0, System.currentTimeMillis() - state.getEnqueuedAt().toEpochMilli()), TimeUnit.MILLISECONDS);
         String problem = inference.validate(inputIds, params);
         if (problem != null) { // only after a restart with another model or other limits
             inference.unreserve();
