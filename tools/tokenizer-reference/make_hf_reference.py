@@ -38,6 +38,7 @@ The families made here (no real file of a permissive model was at hand):
 """
 import argparse
 import gzip
+import io
 import importlib.metadata as metadata
 import json
 import os
@@ -109,7 +110,7 @@ BPE_TRICKY = [
 
 def write_jsonl_gz(path, rows):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+    with io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows):5d} rows to {os.path.relpath(path, ROOT)}")
@@ -344,6 +345,13 @@ def convert_llama(model, directory):
         f.write("\n")
 
 
+SMOLLM2_CHAT_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+    "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
 def train_smollm_style(directory, sentences):
     """A small byte-level BPE with SmolLM2's pre-tokenizer, normalizer, decoder and chat tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -363,6 +371,8 @@ def train_smollm_style(directory, sentences):
         "unk_token": "<|endoftext|>", "pad_token": "<|im_end|>", "clean_up_tokenization_spaces": False,
         "additional_special_tokens": ["<|im_start|>", "<|im_end|>"], "model_max_length": 8192,
         "tokenizer_class": "GPT2Tokenizer", "vocab_size": 3000,
+        # SmolLM2-Instruct's chat template.
+        "chat_template": SMOLLM2_CHAT_TEMPLATE,
     }
     with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2, ensure_ascii=False)
