@@ -15,6 +15,7 @@ directories of make_hf_reference.py, whose tokenizer_config.json chat templates 
 
 Writes under --out (default accelerator/src/test/resources/tokenizer/chat/):
   llama.cpp/*.jinja          llama.cpp's copies of real models' chat templates (not those that need tools)
+  features/*.jinja           hand-made templates (FEATURE_TEMPLATES below) for constructs real ones use
   conversations.json         the conversations, each a list of {"role", "content"}
   reference.jsonl.gz         one row per template, conversation and add_generation_prompt: "template" (a
                              path under chat/ or "config:<family>" for a tokenizer_config.json),
@@ -62,6 +63,45 @@ CONVERSATIONS = [
 
 # Templates that only render with tool definitions, which this project does not pass.
 NEED_TOOLS = ("tool_use", "firefunction")
+# Hand-made templates for what real templates use here and there: Python string methods, loop variables,
+# filters, tojson's layouts, namespace, macros, break, {% generation %}, jinja2's operator precedence,
+# raise_exception. They print no booleans or lists (Python and Java spell those differently).
+FEATURE_TEMPLATES = {
+    "methods.jinja": """{#- string methods, loop variables, filters -#}
+{%- for m in messages %}
+{{ loop.index }}/{{ loop.length }}{% if loop.first %} first{% endif %}{% if loop.last %} last{% endif %} {{ m.role | upper }}: {{ m['content'] | trim | length }}
+{% if m.content.startswith('Hel') %}starts{% endif %}{% if m.content.endswith(('!', '?')) %} ends{% endif %} words={{ m.content.split() | length }} first={{ m.content.split(',')[0] }} stripped=[{{ m.content.strip(' \n') }}] title={{ m.content.title() }} repl={{ m.content.replace('e', 'E') }} name={{ m.get('name', 'anon') }} low={{ m.content.lower() }} count={{ m.content.count('e') }} find={{ m.content.find('o') }}
+{% endfor %}
+{%- if add_generation_prompt %}
+{{- '<gen>' }}
+{%- endif %}
+""",
+    "tojson.jinja": """{{ messages | tojson }}
+{{ messages[0] | tojson(indent=2) }}
+{% set d = {'b': 1, 'a': [1, 2.5, none, true, 'x"yé\t']} %}{{ d | tojson(sort_keys=true) }} {{ d | tojson(separators=(',', ':')) }} {{ 'back\\\\slash "q"\\n' | tojson }}
+{{ messages | map(attribute='content') | list | tojson }}
+""",
+    "control.jinja": """{%- set ns = namespace(count=0, last='') %}
+{%- macro show(m) -%}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{%- endmacro %}
+{%- for m in messages %}
+  {%- if m.role not in ['system', 'user', 'assistant'] %}
+    {{- raise_exception('Unknown role: ' ~ m.role) }}
+  {%- endif %}
+  {%- if not m.role == 'system' and m.content | length > 0 %}
+    {%- set ns.count = ns.count + 1 %}
+    {%- set ns.last = m.content %}
+  {%- endif %}
+  {%- if m.role == 'assistant' %}
+    {% generation %}{{ show(m) }}{% endgeneration %}
+  {%- else %}
+    {{ show(m) }}
+  {%- endif %}
+  {%- if loop.index0 >= 3 %}{% break %}{% endif %}
+{%- endfor %}
+count={{ ns.count }} last={{ ns.last }} total={{ messages | length - 1 }} roles={{ messages | map(attribute='role') | join(',') }} users={{ messages | selectattr('role', 'equalto', 'user') | list | length }} reversed={{ (messages[::-1] | first).role }}
+{%- if add_generation_prompt %}{{ '\n<assistant>' }}{% endif %}
+""",
+}
 LLAMA_CPP_SPECIALS = {"bos_token": "<s>", "eos_token": "</s>"}
 EXTRA = {"date_string": "26 Jul 2024"}
 CONFIG_FAMILIES = {"qwen2.5": True, "cl100k": True, "smollm-style": True,
@@ -86,6 +126,8 @@ def special_tokens(config):
 def templates(args):
     """(name, template text, variables) for every template to render."""
     out = []
+    for name, text in FEATURE_TEMPLATES.items():
+        out.append(("features/" + name, text, dict(LLAMA_CPP_SPECIALS)))
     for path in sorted(glob.glob(os.path.join(args.out, "llama.cpp", "*.jinja"))):
         with open(path, encoding="utf-8", newline="") as f:
             out.append(("llama.cpp/" + os.path.basename(path), f.read(), dict(LLAMA_CPP_SPECIALS)))
@@ -200,7 +242,10 @@ def main():
             if any(word in os.path.basename(path) for word in NEED_TOOLS):
                 continue
             shutil.copyfile(path, os.path.join(target, os.path.basename(path)))
-    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(os.path.join(args.out, "features"), exist_ok=True)
+    for name, text in FEATURE_TEMPLATES.items():
+        with open(os.path.join(args.out, "features", name), "w", encoding="utf-8") as f:
+            f.write(text)
     with open(os.path.join(args.out, "conversations.json"), "w", encoding="utf-8") as f:
         json.dump(CONVERSATIONS, f, ensure_ascii=False, indent=1)
         f.write("\n")

@@ -237,6 +237,8 @@ public final class ChatTemplate {
         }
         jinjava.getGlobalContext().registerFilter(new TemplateFunctions.ToJsonFilter());
         jinjava.getGlobalContext().registerFilter(new TemplateFunctions.TrimFilter());
+        jinjava.getGlobalContext().registerFilter(new TemplateFunctions.LengthFilter("length"));
+        jinjava.getGlobalContext().registerFilter(new TemplateFunctions.LengthFilter("count"));
         jinjava.getGlobalContext().registerTag(new TemplateFunctions.GenerationTag());
         return jinjava;
     }

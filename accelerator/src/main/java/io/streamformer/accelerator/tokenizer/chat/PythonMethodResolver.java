@@ -56,7 +56,7 @@ final class PythonMethodResolver extends ELResolver {
             case "title" -> PythonStrings.title(s);
             case "capitalize" -> PythonStrings.capitalize(s);
             case "replace" -> args.length >= 2 ? s.replace(String.valueOf(args[0]), String.valueOf(args[1])) : NOT_HANDLED;
-            case "find" -> args.length >= 1 ? (long) s.indexOf(String.valueOf(args[0])) : NOT_HANDLED;
+            case "find" -> args.length >= 1 ? codePointIndex(s, s.indexOf(String.valueOf(args[0]))) : NOT_HANDLED;
             case "count" -> args.length >= 1 ? count(s, String.valueOf(args[0])) : NOT_HANDLED;
             case "join" -> args.length == 1 && args[0] instanceof Collection<?> c ? join(s, c) : NOT_HANDLED;
             case "isspace" -> !s.isEmpty() && s.chars().allMatch(PythonStrings::isSpace);
@@ -71,6 +71,11 @@ final class PythonMethodResolver extends ELResolver {
             case "values" -> args.length == 0 ? new ArrayList<>(map.values()) : NOT_HANDLED;
             default -> NOT_HANDLED;
         };
+    }
+
+    /** Python indexes strings by code point, Java by UTF-16 unit. */
+    private static long codePointIndex(String s, int utf16Index) {
+        return utf16Index < 0 ? -1 : s.codePointCount(0, utf16Index);
     }
 
     private static String optionalString(Object[] args, int i) {

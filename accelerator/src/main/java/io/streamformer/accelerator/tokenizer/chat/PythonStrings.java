@@ -69,14 +69,14 @@ final class PythonStrings {
         return out;
     }
 
-    /** str.title(): the first letter of each run of letters upper-cased, the rest lower-cased. */
+    /** str.title(): the first cased character of each run of cased characters title-cased, the rest lower-cased. */
     static String title(String s) {
         StringBuilder out = new StringBuilder(s.length());
         boolean previousCased = false;
         for (int i = 0; i < s.length(); ) {
             int c = s.codePointAt(i);
             out.appendCodePoint(previousCased ? Character.toLowerCase(c) : Character.toTitleCase(c));
-            previousCased = Character.isLetter(c);
+            previousCased = Character.isUpperCase(c) || Character.isLowerCase(c) || Character.isTitleCase(c);
             i += Character.charCount(c);
         }
         return out.toString();

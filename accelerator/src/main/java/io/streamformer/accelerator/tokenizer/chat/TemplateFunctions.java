@@ -16,7 +16,7 @@ import java.util.Map;
  * What transformers adds to the Jinja environment of chat templates, for Jinjava: the globals
  * {@code raise_exception(message)} and {@code strftime_now(format)}, the {@code tojson} filter with Python's
  * JSON layout, the {@code {% generation %}} block (rendered as its body), and a {@code trim} filter with
- * Python's notion of whitespace. Public only because Jinjava calls the functions by reflection.
+ * Python's notion of whitespace, and {@code length} counting code points. Public only because Jinjava calls the functions by reflection.
  */
 public final class TemplateFunctions {
     /** The message of the raise_exception call in the render under way on this thread, if any. */
@@ -118,6 +118,47 @@ public final class TemplateFunctions {
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             String chars = args.length > 0 ? args[0] : null;
             return PythonStrings.strip(var == null ? "None" : var.toString(), chars, true, true);
+        }
+    }
+
+    /** jinja2's length (and its alias count): Python's len, which counts a string's code points, not UTF-16 units. */
+    static final class LengthFilter implements Filter {
+        private final String name;
+
+        LengthFilter(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) {
+                return 0L;
+            }
+            if (var instanceof String s) {
+                return (long) s.codePointCount(0, s.length());
+            }
+            if (var instanceof java.util.Collection<?> c) {
+                return (long) c.size();
+            }
+            if (var instanceof Map<?, ?> m) {
+                return (long) m.size();
+            }
+            if (var.getClass().isArray()) {
+                return (long) java.lang.reflect.Array.getLength(var);
+            }
+            if (var instanceof Iterable<?> it) {
+                long n = 0;
+                for (Object ignored : it) {
+                    n++;
+                }
+                return n;
+            }
+            return (long) var.toString().codePointCount(0, var.toString().length());
         }
     }
 
