@@ -257,8 +257,9 @@ final class TokenizerJsonReader {
     }
 
     private int idOfConfigToken(String name, String field, Map<String, Integer> vocab, List<AddedToken> added) {
+        String configFile = java.nio.file.Path.of(json.file()).resolveSibling(TokenizerConfig.FILE_NAME).toString();
         if (name == null) {
-            throw new InvalidTokenizerException(TokenizerConfig.FILE_NAME + ": " + field
+            throw new InvalidTokenizerException(configFile + ": " + field
                     + ": missing, but the tokenizer class " + config.tokenizerClass() + " adds it");
         }
         for (AddedToken t : added) {
@@ -268,7 +269,7 @@ final class TokenizerJsonReader {
         }
         Integer id = vocab.get(name);
         if (id == null) {
-            throw new InvalidTokenizerException(TokenizerConfig.FILE_NAME + ": " + field + ": '" + name
+            throw new InvalidTokenizerException(configFile + ": " + field + ": '" + name
                     + "' is not a token of " + json.file());
         }
         return id;
