@@ -1,6 +1,7 @@
 package io.streamformer.accelerator.tokenizer.bpe;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +38,24 @@ final class AddedTokenSplitter {
         }
     }
 
-    /** The text cut at added tokens, each text piece normalized. */
-    List<Piece> split(String text, boolean recognizeSpecial, TextNormalizer normalizer) {
+    /**
+     * The text cut at added tokens, each text piece normalized. With {@code literal} set, a special token
+     * overlapping one of its positions stays text (and special tokens matched in normalized text do too).
+     */
+    List<Piece> split(String text, boolean recognizeSpecial, BitSet literal, TextNormalizer normalizer) {
         List<Piece> out = new ArrayList<>();
-        for (Piece piece : find(text, rawTokens, recognizeSpecial)) {
+        for (Piece piece : find(text, rawTokens, recognizeSpecial, literal)) {
             if (piece.isToken()) {
                 out.add(piece);
             } else {
-                out.addAll(find(normalizer.normalize(piece.text()), normalizedTokens, recognizeSpecial));
+                boolean special = recognizeSpecial && literal == null;
+                out.addAll(find(normalizer.normalize(piece.text()), normalizedTokens, special, null));
             }
         }
         return out;
     }
 
-    private static List<Piece> find(String s, Trie trie, boolean recognizeSpecial) {
+    private static List<Piece> find(String s, Trie trie, boolean recognizeSpecial, BitSet literal) {
         List<Piece> out = new ArrayList<>();
         if (trie.isEmpty()) {
             out.add(new Piece(-1, s));
@@ -68,7 +73,7 @@ final class AddedTokenSplitter {
             int stop = match.end();
             i = stop;
             AddedToken token = match.token();
-            if (token.special() && !recognizeSpecial) {
+            if (token.special() && (!recognizeSpecial || literal != null && overlaps(literal, start, stop))) {
                 continue;
             }
             if (token.lstrip()) {
@@ -93,6 +98,11 @@ final class AddedTokenSplitter {
             out.add(new Piece(-1, s.substring(emitted)));
         }
         return out;
+    }
+
+    private static boolean overlaps(BitSet literal, int start, int end) {
+        int next = literal.nextSetBit(start);
+        return next >= 0 && next < end;
     }
 
     /** Rust's char::is_whitespace (Unicode White_Space), for the BMP characters that can carry it. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -125,13 +126,31 @@ public final class HfTokenizer implements Tokenizer {
         return encode(text, addSpecialTokens, true);
     }
 
+    /**
+     * As {@link #encodeWithSpecialTokens(String, boolean)}, except that a special token overlapping a position
+     * set in {@code literal} stays text: for a rendered prompt whose user content quotes control tokens
+     * (see ChatTemplate.encode).
+     */
+    public int[] encodeWithSpecialTokens(String text, boolean addSpecialTokens, BitSet literal) {
+        return encode(text, addSpecialTokens, true, literal);
+    }
+
+    /** The strings of the special (control) tokens, which plain encode treats as text and decode drops. */
+    public Set<String> specialTokens() {
+        return specialContents;
+    }
+
     private int[] encode(String text, boolean addSpecialTokens, boolean recognizeSpecial) {
+        return encode(text, addSpecialTokens, recognizeSpecial, null);
+    }
+
+    private int[] encode(String text, boolean addSpecialTokens, boolean recognizeSpecial, BitSet literal) {
         String clean = LossyUtf8.withoutLoneSurrogates(text);
         IntList ids = new IntList(clean.length() / 3 + 4);
         if (addSpecialTokens) {
             ids.addAll(prefixIds);
         }
-        for (AddedTokenSplitter.Piece piece : addedTokens.split(clean, recognizeSpecial, normalizer)) {
+        for (AddedTokenSplitter.Piece piece : addedTokens.split(clean, recognizeSpecial, literal, normalizer)) {
             if (piece.isToken()) {
                 ids.add(piece.tokenId());
                 continue;

@@ -9,6 +9,7 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.streamformer.accelerator.tokenizer.bpe.HfTokenizer;
 import jinjava.javax.el.CompositeELResolver;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +30,8 @@ import java.util.Map;
  * special tokens of tokenizer_config.json as variables ({@code bos_token}, {@code eos_token}, ...), the
  * globals {@code raise_exception} and {@code strftime_now}, and the {@code tojson} filter. Rendering is done
  * by Jinjava, with Python's string and dict methods added. The rendered prompt holds control tokens as text:
- * encode it with {@code HfTokenizer.encodeWithSpecialTokens(prompt, false)} (the template writes the BOS
- * itself where the model wants one).
+ * {@link #encode(HfTokenizer, List, boolean)} turns it into ids, control tokens recognized except where
+ * message content quotes them (the template writes the BOS itself where the model wants one).
  *
  * <p>Immutable and thread-safe. Failures (syntax errors at load; raise_exception, e.g. for a role the
  * template does not know, and failed expressions at render) are {@link ChatTemplateException}s naming the
@@ -157,6 +159,58 @@ public final class ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * The token ids of the rendered conversation, as transformers' {@code apply_chat_template(tokenize=True)}
+     * gives them (control tokens recognized, nothing added around: the template writes the BOS), except that
+     * control-token strings written inside message content stay text: a user cannot close their turn by
+     * typing {@code <|im_end|>}.
+     */
+    public int[] encode(HfTokenizer tokenizer, List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return encode(tokenizer, messages, addGenerationPrompt, Map.of());
+    }
+
+    /** As {@link #encode(HfTokenizer, List, boolean)}, with extra template variables. */
+    public int[] encode(HfTokenizer tokenizer, List<ChatMessage> messages, boolean addGenerationPrompt,
+                        Map<String, ?> variables) {
+        String prompt = render(messages, addGenerationPrompt, variables);
+        List<String> controls = tokenizer.specialTokens().stream().filter(t -> !t.isEmpty()).toList();
+        boolean quoted = messages.stream().anyMatch(m -> controls.stream().anyMatch(m.content()::contains));
+        if (!quoted) {
+            return tokenizer.encodeWithSpecialTokens(prompt, false);
+        }
+        // Render again with each quoted control token masked by a character found nowhere else, of the same
+        // length: where the mask lands in the prompt is where the quotes are.
+        char mask = unusedCharacter(prompt, messages);
+        List<ChatMessage> masked = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            String content = m.content();
+            for (String control : controls) {
+                content = content.replace(control, String.valueOf(mask).repeat(control.length()));
+            }
+            masked.add(new ChatMessage(m.role(), content));
+        }
+        String maskedPrompt = render(masked, addGenerationPrompt, variables);
+        if (maskedPrompt.length() != prompt.length()) {
+            throw failure("cannot tell the control tokens that message content quotes from the template's own: "
+                    + "the template changes content that holds them");
+        }
+        BitSet literal = new BitSet(prompt.length());
+        for (int i = maskedPrompt.indexOf(mask); i >= 0; i = maskedPrompt.indexOf(mask, i + 1)) {
+            literal.set(i);
+        }
+        return tokenizer.encodeWithSpecialTokens(prompt, false, literal);
+    }
+
+    private static char unusedCharacter(String prompt, List<ChatMessage> messages) {
+        for (char c = '\uE000'; c <= '\uF8FF'; c++) {
+            String s = String.valueOf(c);
+            if (!prompt.contains(s) && messages.stream().noneMatch(m -> m.content().contains(s))) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("every private-use character is in use");
     }
 
     /** Where the template came from (a file path), as error messages name it. */

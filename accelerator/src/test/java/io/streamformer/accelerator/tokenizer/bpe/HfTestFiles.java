@@ -1,0 +1,14 @@
+package io.streamformer.accelerator.tokenizer.bpe;
+
+import java.nio.file.Path;
+
+/** The committed tokenizers of tokenizer/hf/ for tests of other packages. */
+public final class HfTestFiles {
+    private HfTestFiles() {
+    }
+
+    /** A temporary directory with the family's tokenizer.json and tokenizer_config.json. */
+    public static Path unpacked(String family) {
+        return HfReferenceFiles.unpacked(family);
+    }
+}
