@@ -9,13 +9,14 @@ the wheels this machine keeps on disk (see README-hf.md next to this script for 
 
 usage: python tools/tokenizer-reference/make_hf_reference.py --models DIR [--llama-cpp DIR] [--out DIR]
 
---models DIR holds one directory per real tokenizer, each with tokenizer.json and tokenizer_config.json
-(llama2 also with tokenizer.model): gpt2, qwen2.5, cl100k, llama2, llama3, llama3.2, qwen3. --llama-cpp DIR
-holds llama.cpp's models/ggml-vocab-{gpt-2,qwen2,llama-bpe,llama-spm}.gguf.{inp,out}.
+--models DIR holds one directory per real tokenizer, each with tokenizer.json and tokenizer_config.json:
+gpt2, qwen2.5, cl100k, mistral, llama3, llama3.2, qwen3; llama2 holds Llama 2's tokenizer.model, from which
+the script makes tokenizer.json with transformers' LlamaConverter. --llama-cpp DIR holds llama.cpp's
+models/ggml-vocab-{gpt-2,qwen2,llama-bpe,llama-spm}.gguf.{inp,out}. Where each came from: README-hf.md.
 
 Writes under --out (default accelerator/src/test/resources/tokenizer/hf/):
   <family>/tokenizer.json.gz, tokenizer_config.json   the tokenizer files, for the families whose licence
-                       lets them be committed (gpt2, qwen2.5, cl100k) and for the two made here
+                       lets them be committed (gpt2, qwen2.5, cl100k, mistral) and for the two made here
   <family>/encode.jsonl.gz   a header {"prefix","suffix"} (ids added around the text when special tokens
                        are added), then one row per text: "text"; "ids": encode(text, add_special_tokens=False,
                        split_special_tokens=True), i.e. special-token strings as plain text; "decoded":

@@ -7,6 +7,11 @@ public final class HfTestFiles {
     private HfTestFiles() {
     }
 
+    /** The family's tokenizer, loaded once per test run. */
+    public static HfTokenizer tokenizer(String family) {
+        return HfReferenceFiles.tokenizer(family);
+    }
+
     /** A temporary directory with the family's tokenizer.json and tokenizer_config.json. */
     public static Path unpacked(String family) {
         return HfReferenceFiles.unpacked(family);

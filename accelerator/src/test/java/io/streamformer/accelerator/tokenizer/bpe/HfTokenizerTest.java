@@ -85,6 +85,17 @@ class HfTokenizerTest {
     }
 
     @Test
+    void possessiveQuantifiersAndLookaroundCarryOverToJava() {
+        var pattern = HfRegex.compile("\\p{N}{1,3}+|(?<=x)\\p{L}+|\\s+(?!\\S)", new JsonFields("test"), "field");
+        var m = pattern.matcher("12345 xab");
+        List<String> found = new ArrayList<>();
+        while (m.find()) {
+            found.add(m.group());
+        }
+        assertThat(found).containsExactly("123", "45", "ab");
+    }
+
+    @Test
     void concurrentEncodingGivesTheSameIdsAsSequential() throws Exception {
         HfTokenizer gpt2 = HfReferenceFiles.tokenizer("gpt2");
         List<String> texts = IntStream.range(0, 400)

@@ -1,5 +1,6 @@
 package io.streamformer.accelerator.tokenizer.chat;
 
+import io.streamformer.accelerator.tokenizer.bpe.HfTestFiles;
 import io.streamformer.accelerator.tokenizer.bpe.HfTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,7 +91,7 @@ class ChatTemplateTest {
 
     @Test
     void encodingAConversationKeepsControlTokensQuotedByTheUserAsText() {
-        HfTokenizer qwen = HfTokenizer.load(unpackedQwen());
+        HfTokenizer qwen = HfTestFiles.tokenizer("qwen2.5");
         ChatTemplate template = ChatTemplate.load(ChatTemplateReferenceTest.resource("hf/qwen2.5"));
         int imStart = qwen.tokenId("<|im_start|>").orElseThrow();
         int imEnd = qwen.tokenId("<|im_end|>").orElseThrow();
@@ -106,10 +107,6 @@ class ChatTemplateTest {
         assertThat(Arrays.stream(guarded).filter(id -> id == imStart).count()).isEqualTo(3);
         assertThat(Arrays.stream(guarded).filter(id -> id == imEnd).count()).isEqualTo(2);
         assertThat(qwen.decode(guarded)).contains(injection);
-    }
-
-    private static Path unpackedQwen() {
-        return io.streamformer.accelerator.tokenizer.bpe.HfTestFiles.unpacked("qwen2.5");
     }
 
     @Test
