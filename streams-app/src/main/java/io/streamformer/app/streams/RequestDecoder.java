@@ -1,6 +1,6 @@
 package io.streamformer.app.streams;
 
-import io.streamformer.accelerator.ChatMessage;
+import io.streamformer.accelerator.tokenizer.chat.ChatMessage;
 import io.streamformer.accelerator.ModelText;
 import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.accelerator.tokenizer.MarianTokenizer;
