@@ -3,22 +3,16 @@ package io.streamformer.app;
 import io.streamformer.accelerator.Engine;
 import io.streamformer.app.client.RequestClient;
 import io.streamformer.app.config.StreamFormerConfig;
-import io.streamformer.app.streams.StreamFormerTopology;
 import io.streamformer.app.testing.ChildApp;
 import io.streamformer.app.testing.KafkaExtension;
 import io.streamformer.app.testing.Results;
+import io.streamformer.app.testing.StoredCheckpoints;
 import io.streamformer.app.testing.TestApps;
 import io.streamformer.app.testing.TextModel;
 import io.streamformer.app.testing.TinyModel;
-import io.streamformer.schemas.DecodeState;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
-import io.streamformer.schemas.serde.SingleObjectSerde;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,10 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The app in a child JVM, killed with SIGKILL in the middle of generation and started again: every request
@@ -84,7 +76,7 @@ class CrashRecoveryIT {
                 requests.forEach(client::send);
                 client.flush();
                 // killed once a text request has stored some progress: it must resume from its stored ids
-                awaitCheckpointAtStep(8, "text-", first);
+                StoredCheckpoints.await(KAFKA.bootstrapServers(), APP_ID, 8, "text-", first);
                 first.kill();
             }
             results.addAll(client.poll(Duration.ofMillis(500)).results());
@@ -107,34 +99,5 @@ class CrashRecoveryIT {
         assertThat(results).as("a text request resumed mid-generation, with its text in the result")
                 .anyMatch(r -> r.getRequestId().startsWith("text-") && r.getResumedFromStep() > 0
                         && r.getText() != null);
-    }
-
-    /**
-     * Waits until the store's changelog holds a committed checkpoint at {@code step} tokens or more of a request
-     * whose id starts with {@code idPrefix}.
-     */
-    private static void awaitCheckpointAtStep(int step, String idPrefix, ChildApp app) {
-        SingleObjectSerde<DecodeState> states = SingleObjectSerde.of(DecodeState.class);
-        try (KafkaConsumer<byte[], byte[]> changelog = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "changelog-watch-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            changelog.subscribe(List.of(APP_ID + "-" + StreamFormerTopology.STORE_NAME + "-changelog"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!app.isAlive()) {
-                    fail("the app died:\n" + app.log());
-                }
-                for (ConsumerRecord<byte[], byte[]> r : changelog.poll(Duration.ofMillis(200))) {
-                    DecodeState s = r.value() == null ? null : states.deserialize(r.topic(), r.value());
-                    if (s != null && s.getStep() >= step && s.getRequest().getRequestId().startsWith(idPrefix)) {
-                        return;
-                    }
-                }
-            }
-            fail("no checkpoint at step " + step + " of " + idPrefix + "* within 90 s:\n" + app.log());
-        }
     }
 }

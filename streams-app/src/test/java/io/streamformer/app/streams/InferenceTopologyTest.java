@@ -7,7 +7,9 @@ import io.streamformer.accelerator.tokenizer.MarianTokenizer;
 import io.streamformer.accelerator.tokenizer.Tokenizer;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.app.inference.InferenceService;
+import io.streamformer.schemas.ChatMessage;
 import io.streamformer.app.testing.BadInputs;
+import io.streamformer.app.testing.ChatModel;
 import io.streamformer.app.testing.HostileInputs;
 import io.streamformer.app.testing.Results;
 import io.streamformer.app.testing.TestApps;
@@ -55,6 +57,7 @@ class InferenceTopologyTest {
     private static final SingleObjectSerde<InferenceRequest> REQUESTS = SingleObjectSerde.of(InferenceRequest.class);
     private static Engine engine;
     private static Engine textEngine;
+    private static Engine chatEngine;
 
     /** The engine of the running topology. */
     private Engine running;
@@ -69,12 +72,14 @@ class InferenceTopologyTest {
     static void loadModels() {
         engine = TinyModel.load();
         textEngine = TextModel.load();
+        chatEngine = ChatModel.load();
     }
 
     @AfterAll
     static void closeModels() {
         engine.close();
         textEngine.close();
+        chatEngine.close();
     }
 
     private void start(SchedulerLimits limits, long stepDelayMs, Duration intakeMaxBlock) {
@@ -267,6 +272,103 @@ class InferenceTopologyTest {
         }
         assertThat(storeSize()).isZero();
         assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    /** A language model's limits: prompts up to 128 tokens, prompt and new tokens up to 192. */
+    private static SchedulerLimits chatLimits() {
+        return new SchedulerLimits(4, 8, 128, 192, 1 << 20, 4);
+    }
+
+    private static InferenceRequest.Builder chat(String id, String... roleContent) {
+        List<ChatMessage> messages = new ArrayList<>();
+        for (int i = 0; i < roleContent.length; i += 2) {
+            messages.add(new ChatMessage(roleContent[i], roleContent[i + 1]));
+        }
+        return InferenceRequest.newBuilder().setRequestId(id).setMessages(messages);
+    }
+
+    @Test
+    void aLanguageModelTakesChatMessagesTextAndIdsAndAnswersWithItsNewTokens() throws Exception {
+        start(chatEngine, chatLimits(), 0, Duration.ofMillis(100), StreamFormerSerdes.singleObject());
+        assertThat(inference.text().hasChatTemplate()).isTrue();
+        List<InferenceRequest> requests = List.of(
+                chat("chat-1", "user", "What is the capital of France?").setMaxNewTokens(12).setNumBeams(1).build(),
+                chat("chat-2", "system", "Answer in one word.", "user", "Name a colour.").setMaxNewTokens(10)
+                        .setNumBeams(1).setDoSample(true).setSeed(3L).setTopK(20).build(),
+                chat("chat-3", "user", "Hi", "assistant", "Hello!", "user", "Bye").setMaxNewTokens(8).setNumBeams(3)
+                        .build(),
+                InferenceRequest.newBuilder().setRequestId("raw").setText("Once upon a time").setMaxNewTokens(12)
+                        .setNumBeams(1).setRepetitionPenalty(1.3).build(),
+                InferenceRequest.newBuilder().setRequestId("ids").setInputIds(List.of(1, 300, 301, 302, 303))
+                        .setMaxNewTokens(9).setNumBeams(1).build());
+        requests.forEach(this::send);
+        assertThat(deadLetters.readValuesToList()).as("dead letters").isEmpty();
+        // the store keeps the prompt's ids, not the messages or text
+        try (KeyValueIterator<String, DecodeState> it = store().all()) {
+            it.forEachRemaining(kv -> {
+                assertThat(kv.value.getRequest().getMessages()).isEmpty();
+                assertThat(kv.value.getRequest().getText()).isNull();
+            });
+        }
+        Map<String, InferenceResult> results = collect(requests.size());
+        for (InferenceRequest r : requests) {
+            InferenceResult result = results.get(r.getRequestId());
+            assertSameAsEngine(r, result);
+            assertThat(result.getInputIds()).as("the prompt's ids").isEqualTo(DecodeStates.ints(
+                    Results.sourceIds(chatEngine, r)));
+            assertThat(result.getSequence().size()).as("new tokens only").isEqualTo(result.getGeneratedTokens());
+        }
+        // the chat prompt is the template's rendering: ChatML with the template's default system turn
+        String prompt = Results.tokenizer(chatEngine).decode(DecodeStates.toArray(results.get("chat-1").getInputIds()));
+        assertThat(prompt).contains("system", "What is the capital of France?", "assistant");
+        assertThat(storeSize()).isZero();
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aStopStringEndsALanguageModelsRequestAndCutsItsText() throws Exception {
+        start(chatEngine, chatLimits(), 0, Duration.ofMillis(100), StreamFormerSerdes.singleObject());
+        // what the model says without a stop string, then a stop string taken from the middle of it
+        InferenceRequest free = InferenceRequest.newBuilder().setRequestId("free").setText("The sky is")
+                .setMaxNewTokens(24).setNumBeams(1).build();
+        String freeText = Results.tokenizer(chatEngine).decode(java.util.Arrays.copyOfRange(
+                TinyModel.expected(chatEngine, free).sequence(), Results.sourceIds(chatEngine, free).length,
+                Results.sourceIds(chatEngine, free).length + 24));
+        String stop = freeText.substring(freeText.length() / 2, freeText.length() / 2 + 3);
+        InferenceRequest stopped = InferenceRequest.newBuilder(free).setRequestId("stopped").setStop(List.of(stop,
+                "never appears \u0000")).build();
+        send(stopped);
+        InferenceResult result = collect(1).get("stopped");
+        assertSameAsEngine(stopped, result);
+        assertThat(result.getFinishReason()).isEqualTo(io.streamformer.schemas.FinishReason.STOP);
+        assertThat(result.getText()).doesNotContain(stop);
+        assertThat(freeText).startsWith(result.getText());
+        assertThat(result.getGeneratedTokens()).isLessThan(24);
+    }
+
+    @Test
+    void languageModelRequestsThatCannotBeServedAreDeadLettered() throws Exception {
+        start(chatEngine, chatLimits(), 0, Duration.ofMillis(100), StreamFormerSerdes.singleObject());
+        String longText = "word ".repeat(300);
+        List<BadInputs.BadInput> bad = List.of(
+                new BadInputs.BadInput("role", BadInputs.bytes(chat("role", "bot", "hello").build()),
+                        DeadLetterKind.INVALID_INPUT,
+                        "messages[0].role \"bot\" is not one of system, user, assistant, tool"),
+                new BadInputs.BadInput("both", BadInputs.bytes(chat("both", "user", "hi").setText("hi").build()),
+                        DeadLetterKind.INVALID_INPUT, "the request has text and messages: give one of them"),
+                new BadInputs.BadInput("long", BadInputs.bytes(InferenceRequest.newBuilder().setRequestId("long").setText(longText).build()),
+                        DeadLetterKind.INVALID_INPUT, "more than the limit of 128 input tokens"),
+                new BadInputs.BadInput("stop-beams", BadInputs.bytes(chat("stop-beams", "user", "hi").setNumBeams(2)
+                        .setStop(List.of("x")).build()),
+                        DeadLetterKind.INVALID_PARAMETERS,
+                        "stop strings need num_beams = 1"),
+                new BadInputs.BadInput("stop-empty", BadInputs.bytes(chat("stop-empty", "user", "hi").setStop(List.of("")).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "stop[0] is empty"),
+                new BadInputs.BadInput("context", BadInputs.bytes(InferenceRequest.newBuilder().setRequestId("context")
+                        .setText("a b c d e f").setMaxNewTokens(190).build()),
+                        DeadLetterKind.INVALID_PARAMETERS, "exceed the context limit of 192 tokens"));
+        assertBadInputIsDeadLetteredAndTheRestAnswered(bad, List.of(
+                chat("good", "user", "Hello").setMaxNewTokens(4).setNumBeams(1).build()));
     }
 
     @Test

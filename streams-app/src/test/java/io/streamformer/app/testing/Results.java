@@ -2,13 +2,19 @@ package io.streamformer.app.testing;
 
 import io.streamformer.accelerator.Engine;
 import io.streamformer.accelerator.decoding.GenerationResult;
+import io.streamformer.accelerator.decoding.FinishReason;
 import io.streamformer.accelerator.tokenizer.MarianTokenizer;
+import io.streamformer.accelerator.tokenizer.Tokenizer;
+import io.streamformer.accelerator.tokenizer.bpe.HfTokenizer;
+import io.streamformer.accelerator.tokenizer.chat.ChatMessage;
+import io.streamformer.accelerator.tokenizer.chat.ChatTemplate;
 import io.streamformer.app.client.RequestClient;
 import io.streamformer.app.streams.DecodeStates;
 import io.streamformer.schemas.DeadLetter;
 import io.streamformer.schemas.InferenceRequest;
 import io.streamformer.schemas.InferenceResult;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,22 +90,54 @@ public final class Results {
         assertThat(actual.getInputIds()).as("input_ids of %s", request.getRequestId())
                 .isEqualTo(DecodeStates.ints(sourceIds(engine, request)));
         assertThat(actual.getMetadata()).isEqualTo(request.getMetadata());
-        MarianTokenizer tokenizer = tokenizer(engine);
-        assertThat(actual.getText()).as("text of %s", request.getRequestId())
-                .isEqualTo(tokenizer == null ? null : tokenizer.decode(sequence));
+        Tokenizer tokenizer = tokenizer(engine);
+        String text = tokenizer == null ? null : tokenizer.decode(sequence);
+        if (text != null && expected.finishReason() == FinishReason.STOP) {
+            text = cutAtStop(text, request.getStop());
+        }
+        assertThat(actual.getText()).as("text of %s", request.getRequestId()).isEqualTo(text);
     }
 
-    private static final Map<Path, Optional<MarianTokenizer>> TOKENIZERS = new ConcurrentHashMap<>();
-
-    /** The tokenizer of the engine's model directory, or null when it has none. */
-    public static MarianTokenizer tokenizer(Engine engine) {
-        return TOKENIZERS.computeIfAbsent(engine.modelDir(), dir -> MarianTokenizer.missingFiles(dir).isEmpty()
-                ? Optional.of(MarianTokenizer.load(dir)) : Optional.empty()).orElse(null);
+    /** The text before the earliest of the stop strings. */
+    public static String cutAtStop(String text, List<String> stop) {
+        int cut = text.length();
+        for (String s : stop) {
+            int at = text.indexOf(s);
+            if (at >= 0) {
+                cut = Math.min(cut, at);
+            }
+        }
+        return text.substring(0, cut);
     }
 
-    /** The ids the app feeds the engine for a request: its input_ids, or its text tokenized. */
+    private static final Map<Path, Optional<Tokenizer>> TOKENIZERS = new ConcurrentHashMap<>();
+
+    /**
+     * The tokenizer of the engine's model directory (Marian's SentencePiece files, a language model's
+     * tokenizer.json), or null when it has none.
+     */
+    public static Tokenizer tokenizer(Engine engine) {
+        return TOKENIZERS.computeIfAbsent(engine.modelDir(), dir -> {
+            if (engine.encoderDecoder()) {
+                return MarianTokenizer.missingFiles(dir).isEmpty() ? Optional.of(MarianTokenizer.load(dir))
+                        : Optional.empty();
+            }
+            return Files.isRegularFile(dir.resolve(HfTokenizer.FILE_NAME)) ? Optional.of(HfTokenizer.load(dir))
+                    : Optional.empty();
+        }).orElse(null);
+    }
+
+    /**
+     * The ids the app feeds the engine for a request: its input_ids, its text tokenized, or its messages rendered
+     * with the model's chat template (generation prompt on) and tokenized.
+     */
     public static int[] sourceIds(Engine engine, InferenceRequest request) {
-        return request.getText() != null ? tokenizer(engine).encode(request.getText())
+        if (!request.getMessages().isEmpty()) {
+            List<ChatMessage> messages = request.getMessages().stream()
+                    .map(m -> new ChatMessage(m.getRole(), m.getContent())).toList();
+            return ChatTemplate.load(engine.modelDir()).encode((HfTokenizer) tokenizer(engine), messages, true);
+        }
+        return request.getText() != null ? tokenizer(engine).encode(request.getText(), true)
                 : DecodeStates.toArray(request.getInputIds());
     }
 }

@@ -68,7 +68,30 @@ public final class TinyModel {
      * text tokenized with the model's tokenizer.
      */
     public static GenerationResult expected(Engine engine, InferenceRequest request) {
-        return engine.generate(List.of(Results.sourceIds(engine, request)), params(engine, request), 1, null).get(0);
+        int[] source = Results.sourceIds(engine, request);
+        GenerationParams params = params(engine, request);
+        GenerationResult full = engine.generate(List.of(source), params, 1, null).get(0);
+        if (request.getStop().isEmpty()) {
+            return full;
+        }
+        // with stop strings: the sequence up to the first token after which the new text holds one of them,
+        // scored as a run that ends there (greedy and seeded sampling choose the same tokens up to it)
+        int prompt = engine.promptLength(source);
+        var tokenizer = Results.tokenizer(engine);
+        for (int n = 1; n <= full.sequence().length - prompt; n++) {
+            String text = tokenizer.decode(java.util.Arrays.copyOfRange(full.sequence(), prompt, prompt + n));
+            if (!Results.cutAtStop(text, request.getStop()).equals(text)) {
+                var shorter = new GenerationParams(n, Math.min(n, params.minNewTokens()), params.numBeams(),
+                        params.doSample(), params.temperature(), params.topK(), params.topP(), params.seed(),
+                        params.lengthPenalty(), params.earlyStopping(), params.repetitionPenalty(),
+                        params.eosTokenIds(), params.padTokenId(), params.decoderStartTokenId(),
+                        params.forcedEosTokenId(), params.badWordsIds());
+                GenerationResult cut = engine.generate(List.of(source), shorter, 1, null).get(0);
+                return new GenerationResult(cut.sequence(), cut.score(),
+                        io.streamformer.accelerator.decoding.FinishReason.STOP, n);
+            }
+        }
+        return full;
     }
 
     /**
