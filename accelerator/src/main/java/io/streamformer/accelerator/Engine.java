@@ -17,6 +17,7 @@ import io.streamformer.accelerator.scheduler.DecodingScheduler;
 import io.streamformer.accelerator.scheduler.GenerationRequest;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.scheduler.StepReport;
+import io.streamformer.accelerator.scheduler.StopCondition;
 import io.streamformer.accelerator.weights.WeightPolicy;
 
 import java.nio.file.Path;
@@ -106,6 +107,16 @@ public final class Engine implements AutoCloseable {
     /** As {@link #generate(List, GenerationParams, int, Consumer)} with settings of their own per input. */
     public List<GenerationResult> generate(List<int[]> sources, List<GenerationParams> params, int batchSize,
                                            Consumer<StepReport> onStep) {
+        return generate(sources, params, null, batchSize, onStep);
+    }
+
+    /**
+     * As {@link #generate(List, List, int, Consumer)}, each input with its stop condition ({@code stops} may be null,
+     * or hold nulls: no stop strings).
+     */
+    public List<GenerationResult> generate(List<int[]> sources, List<GenerationParams> params,
+                                           List<? extends StopCondition> stops, int batchSize,
+                                           Consumer<StepReport> onStep) {
         int maxSource = 1;
         int maxDecoder = 2;
         int beams = 1;
@@ -120,7 +131,8 @@ public final class Engine implements AutoCloseable {
         GenerationResult[] results = new GenerationResult[sources.size()];
         try (DecodingScheduler scheduler = newScheduler(limits)) {
             for (int i = 0; i < sources.size(); i++) {
-                scheduler.submit(new GenerationRequest(Integer.toString(i), sources.get(i), params.get(i)));
+                scheduler.submit(new GenerationRequest(Integer.toString(i), sources.get(i), params.get(i), null, null,
+                        stops == null ? null : stops.get(i)));
             }
             while (!scheduler.isIdle()) {
                 StepReport report = scheduler.step();

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
         subcommands = {
                 GenerateCommand.class,
                 TranslateCommand.class,
+                CompleteCommand.class,
                 ForwardCommand.class,
                 BenchCommand.class,
                 MemoryBandwidthCommand.class,

@@ -2,7 +2,13 @@ package io.streamformer.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.decoding.GenerationOverrides;
+import io.streamformer.accelerator.tokenizer.bpe.HfTokenizer;
+import io.streamformer.accelerator.tokenizer.chat.ChatMessage;
+import io.streamformer.accelerator.tokenizer.chat.ChatTemplate;
 import io.streamformer.app.TestModels;
+import io.streamformer.app.testing.ChatModel;
 import io.streamformer.app.testing.CliRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -98,6 +104,46 @@ class LanguageModelCliTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("streamformer: " + f + " line 2: the prompt's 10 tokens and"
                 + " max_new_tokens 60 exceed max_position_embeddings (64)");
+    }
+
+    @Test
+    void completePrintsTheCompletionsOfRawPromptsAndOfAChatMessage() throws IOException {
+        Path model = ChatModel.dir();
+        try (Engine engine = ChatModel.load()) {
+            var tokenizer = HfTokenizer.load(model);
+            var params = engine.params(GenerationOverrides.NONE.withMaxNewTokens(8).withNumBeams(1), new int[]{1});
+            List<String> prompts = List.of("Once upon a time", "The weather today is");
+            CliRun r = CliRun.execute("complete", "--model", model.toString(), "--max-new-tokens", "8", "--beams", "1",
+                    "--json", prompts.get(0), prompts.get(1));
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            List<JsonNode> lines = r.jsonLines();
+            assertThat(lines).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                int[] ids = tokenizer.encode(prompts.get(i), true);
+                int[] seq = engine.generate(List.of(ids), params, 1, null).get(0).sequence();
+                String expected = tokenizer.decode(java.util.Arrays.copyOfRange(seq, ids.length, seq.length));
+                assertThat(lines.get(i).get("prompt").asText()).isEqualTo(prompts.get(i));
+                assertThat(lines.get(i).get("completion").asText()).isEqualTo(expected);
+                assertThat(lines.get(i).get("tokens").asInt()).isEqualTo(8);
+            }
+
+            CliRun c = CliRun.execute("complete", "--model", model.toString(), "--max-new-tokens", "6", "--beams", "1",
+                    "--chat", "Hello there", "--system", "Be brief.");
+            assertThat(c.exitCode()).as(c.err()).isZero();
+            int[] prompt = ChatTemplate.load(model).encode(tokenizer, List.of(ChatMessage.system("Be brief."),
+                    ChatMessage.user("Hello there")), true);
+            int[] seq = engine.generate(List.of(prompt), engine.params(GenerationOverrides.NONE.withMaxNewTokens(6)
+                    .withNumBeams(1), prompt), 1, null).get(0).sequence();
+            assertThat(c.out()).isEqualTo(tokenizer.decode(java.util.Arrays.copyOfRange(seq, prompt.length,
+                    seq.length)) + System.lineSeparator());
+        }
+    }
+
+    @Test
+    void completeRefusesAModelWithoutATokenizer() {
+        CliRun r = CliRun.execute("complete", "--model", TestModels.hfFixture("llama").toString(), "Hello");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("has no tokenizer.json");
     }
 
     @Test
