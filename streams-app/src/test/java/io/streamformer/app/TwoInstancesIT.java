@@ -5,6 +5,7 @@ import io.streamformer.app.client.RequestClient;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.testing.KafkaExtension;
 import io.streamformer.app.testing.Results;
+import io.streamformer.app.testing.StoredCheckpoints;
 import io.streamformer.app.testing.TestApps;
 import io.streamformer.app.testing.TinyModel;
 import io.streamformer.schemas.InferenceRequest;
@@ -45,9 +46,9 @@ class TwoInstancesIT {
         engine.close();
     }
 
-    private static StreamFormerApp start() {
+    private static StreamFormerApp start(long stepDelayMs) {
         Properties props = TestApps.config(KAFKA.bootstrapServers(), "two-instances", "two");
-        props.put(StreamFormerConfig.DEBUG_STEP_DELAY_MS, "15");
+        props.put(StreamFormerConfig.DEBUG_STEP_DELAY_MS, Long.toString(stepDelayMs));
         return StreamFormerApp.start(StreamFormerConfig.from(props, Map.of(), "test"));
     }
 
@@ -57,15 +58,19 @@ class TwoInstancesIT {
         List<InferenceRequest> requests = TinyModel.mixedRequests(24, 5, 20, 35);
         List<InferenceResult> results = new ArrayList<>();
 
-        try (StreamFormerApp a = start(); StreamFormerApp b = start();
+        // A decodes slowly (200 ms a step: a request takes seconds), so that it has unfinished work when it stops
+        try (StreamFormerApp a = start(200); StreamFormerApp b = start(15);
              RequestClient client = new RequestClient(KAFKA.bootstrapServers(), "two-in", "two-out", "two-dlq",
                      StreamFormerSerdes.singleObject())) {
             awaitBothOwnPartitions(a, b);
             requests.forEach(client::send);
             client.flush();
 
-            results.addAll(Results.collect(client, 4, 0, Duration.ofSeconds(60), Duration.ZERO).results());
-            assertThat(a.inference().inFlight()).as("A is busy when it is stopped").isPositive();
+            // one of A's requests has committed progress; at 200 ms a step A is far from done with it
+            java.util.Set<Integer> partitionsOfA = partitions(a);
+            StoredCheckpoints.await(KAFKA.bootstrapServers(), "two-instances",
+                    state -> state.getStep() >= 2 && partitionsOfA.contains(state.getSource().getPartition()),
+                    () -> null);
             a.close();
             assertThat(results).hasSizeLessThan(requests.size());
 
@@ -74,6 +79,7 @@ class TwoInstancesIT {
             assertThat(b.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
         }
         Results.assertExactlyOneEach(requests, results, engine);
+        assertThat(results).as("B resumed requests A had started").anyMatch(r -> r.getResumedFromStep() > 0);
     }
 
     private static void awaitBothOwnPartitions(StreamFormerApp a, StreamFormerApp b) throws InterruptedException {
@@ -83,6 +89,14 @@ class TwoInstancesIT {
             assertThat(System.nanoTime()).as("both instances running with partitions within 60 s").isLessThan(deadline);
             Thread.sleep(100);
         }
+    }
+
+    /** The input partitions the app's active tasks read. */
+    private static java.util.Set<Integer> partitions(StreamFormerApp app) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        app.streams().metadataForLocalThreads().forEach(t -> t.activeTasks().forEach(task ->
+                task.topicPartitions().forEach(tp -> out.add(tp.partition()))));
+        return out;
     }
 
     private static int activeTasks(StreamFormerApp app) {

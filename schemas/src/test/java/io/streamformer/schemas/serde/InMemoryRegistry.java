@@ -15,35 +15,41 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A schema registry in memory, behind Apicurio's client interface: it stands in for the HTTP calls only, so
  * that Apicurio's real serdes (schema resolution, id handling, Avro encoding) produce the real wire format.
- * Ids are assigned 1, 2, 3, ... like a fresh registry; a missing id answers 404 like the real client.
+ * Content ids are assigned 1, 2, 3, ... and global ids 1001, 1002, ... (a real registry's two counters differ as soon
+ * as it holds other artifacts), so that a serde writing the wrong one is caught; a missing id answers 404 like the
+ * real client.
  */
 public final class InMemoryRegistry implements RegistryClientFacade {
-    public record Version(long id, String groupId, String artifactId, String schema) {
+    static final long GLOBAL_ID_OFFSET = 1000;
+
+    public record Version(long contentId, long globalId, String groupId, String artifactId, String schema) {
     }
 
-    final Map<Long, Version> byId = new ConcurrentHashMap<>();
+    final Map<Long, Version> byContentId = new ConcurrentHashMap<>();
+    final Map<Long, Version> byGlobalId = new ConcurrentHashMap<>();
 
-    private Version find(long id) {
-        Version v = byId.get(id);
+    private static Version find(Map<Long, Version> ids, long id, String kind) {
+        Version v = ids.get(id);
         if (v == null) {
-            throw new ApiExceptionBuilder().withMessage("No content with id " + id).withResponseStatusCode(404).build();
+            throw new ApiExceptionBuilder().withMessage("No " + kind + " with id " + id).withResponseStatusCode(404)
+                    .build();
         }
         return v;
     }
 
     private Version findByArtifact(String groupId, String artifactId) {
-        return byId.values().stream().filter(v -> v.artifactId().equals(artifactId)).reduce((a, b) -> b)
-                .orElseGet(() -> find(-1));
+        return byContentId.values().stream().filter(v -> v.artifactId().equals(artifactId)).reduce((a, b) -> b)
+                .orElseGet(() -> find(byContentId, -1, "artifact"));
     }
 
     @Override
     public String getSchemaByContentId(Long contentId) {
-        return find(contentId).schema();
+        return find(byContentId, contentId, "content").schema();
     }
 
     @Override
     public String getSchemaByGlobalId(long globalId, boolean dereferenced) {
-        return find(globalId).schema();
+        return find(byGlobalId, globalId, "version").schema();
     }
 
     @Override
@@ -80,7 +86,8 @@ public final class InMemoryRegistry implements RegistryClientFacade {
     public List<RegistryVersionCoordinates> searchVersionsByContent(String schemaString, String artifactType,
                                                                     ArtifactReference reference, boolean canonical) {
         List<RegistryVersionCoordinates> out = new ArrayList<>();
-        byId.values().stream().filter(v -> v.schema().equals(schemaString)).forEach(v -> out.add(coordinates(v)));
+        byContentId.values().stream().filter(v -> v.schema().equals(schemaString))
+                .forEach(v -> out.add(coordinates(v)));
         return out;
     }
 
@@ -89,13 +96,15 @@ public final class InMemoryRegistry implements RegistryClientFacade {
                                                                 String version, String autoCreateBehavior,
                                                                 boolean canonical, String schemaString,
                                                                 Set<RegistryArtifactReference> references) {
-        for (Version v : byId.values()) {
+        for (Version v : byContentId.values()) {
             if (v.artifactId().equals(artifactId) && v.schema().equals(schemaString)) {
                 return coordinates(v);
             }
         }
-        Version v = new Version(byId.size() + 1, groupId, artifactId, schemaString);
-        byId.put(v.id(), v);
+        long n = byContentId.size() + 1;
+        Version v = new Version(n, GLOBAL_ID_OFFSET + n, groupId, artifactId, schemaString);
+        byContentId.put(v.contentId(), v);
+        byGlobalId.put(v.globalId(), v);
         return coordinates(v);
     }
 
@@ -110,6 +119,6 @@ public final class InMemoryRegistry implements RegistryClientFacade {
     }
 
     private static RegistryVersionCoordinates coordinates(Version v) {
-        return RegistryVersionCoordinates.create(v.id(), v.id(), v.groupId(), v.artifactId(), "1");
+        return RegistryVersionCoordinates.create(v.globalId(), v.contentId(), v.groupId(), v.artifactId(), "1");
     }
 }

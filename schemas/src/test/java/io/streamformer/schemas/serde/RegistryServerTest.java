@@ -3,6 +3,7 @@ package io.streamformer.schemas.serde;
 import io.streamformer.schemas.InferenceRequest;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.junit.jupiter.Container;
@@ -19,11 +20,13 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Against a real Apicurio Registry server (a container; skipped where no Docker engine runs): the serde
+ * Against a real Apicurio Registry server (a container; skipped where no Docker engine runs, a failure then with
+ * {@code -Dstreamformer.require.docker=true}): the serde
  * registers the schema over HTTP, and the id in the wire format is the one the registry's Confluent-compatible
  * API serves the schema under, so Confluent's own deserializers can read these records.
  */
-@Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(DockerRequired.class)
+@Testcontainers
 class RegistryServerTest {
     @Container
     static final GenericContainer<?> APICURIO = new GenericContainer<>("apicurio/apicurio-registry:3.1.7")

@@ -37,8 +37,9 @@ class RegistryWireFormatTest {
 
         assertThat(bytes[0]).isZero();
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt(); // big-endian, as Confluent's serdes write it
-        InMemoryRegistry.Version registered = registry.byId.get((long) id);
-        assertThat(registered).as("the id names the registered schema").isNotNull();
+        InMemoryRegistry.Version registered = registry.byContentId.get((long) id);
+        assertThat(registered).as("the id is the registered schema's content id (the ccompat schema id)").isNotNull();
+        assertThat(registry.byGlobalId).as("not its global id").doesNotContainKey((long) id);
         assertThat(registered.artifactId()).as("topic name strategy").isEqualTo("requests-value");
         Schema schema = new Schema.Parser().parse(registered.schema());
         assertThat(schema).isEqualTo(InferenceRequest.getClassSchema());
@@ -82,7 +83,7 @@ class RegistryWireFormatTest {
 
         byte[] bytes = results.serializer().serialize("results", result);
 
-        String registered = registry.byId.get((long) ByteBuffer.wrap(bytes, 1, 4).getInt()).schema();
+        String registered = registry.byContentId.get((long) ByteBuffer.wrap(bytes, 1, 4).getInt()).schema();
         assertThat(new Schema.Parser().parse(registered)).as("self-contained").isEqualTo(InferenceResult.getClassSchema());
         assertThat(RegistrySerde.of(InferenceResult.class, registry, NO_RETRIES).deserializer()
                 .deserialize("results", bytes)).isEqualTo(result);

@@ -66,6 +66,7 @@ class CliTest {
                 "--max-new-tokens", "12", "--beams", "3");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> lines = r.jsonLines();
+        assertThat(lines).as("one line per request").hasSize(reference.get("cases").size());
         for (int i = 0; i < lines.size(); i++) {
             JsonNode beam = reference.get("cases").get(i).get("beam");
             assertThat(lines.get(i).get("sequence")).isEqualTo(beam.get("sequences").get(0));

@@ -25,6 +25,20 @@ public final class StoredCheckpoints {
      * more of a request whose id starts with {@code idPrefix}; fails if {@code app} dies meanwhile.
      */
     public static void await(String bootstrapServers, String applicationId, int step, String idPrefix, ChildApp app) {
+        await(bootstrapServers, applicationId, step, idPrefix, () -> app.isAlive() ? null : "the app died:\n" + app.log());
+    }
+
+    /** As above for an app in this JVM: {@code death} says why it cannot go on, or null while it runs. */
+    public static void await(String bootstrapServers, String applicationId, int step, String idPrefix,
+                             java.util.function.Supplier<String> death) {
+        await(bootstrapServers, applicationId, s -> s.getStep() >= step
+                && s.getRequest().getRequestId().startsWith(idPrefix), death);
+    }
+
+    /** Waits until the changelog holds a committed state that {@code wanted} accepts. */
+    public static void await(String bootstrapServers, String applicationId,
+                             java.util.function.Predicate<DecodeState> wanted,
+                             java.util.function.Supplier<String> death) {
         SingleObjectSerde<DecodeState> states = SingleObjectSerde.of(DecodeState.class);
         try (KafkaConsumer<byte[], byte[]> changelog = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -35,17 +49,18 @@ public final class StoredCheckpoints {
             changelog.subscribe(List.of(applicationId + "-" + StreamFormerTopology.STORE_NAME + "-changelog"));
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (System.nanoTime() < deadline) {
-                if (!app.isAlive()) {
-                    fail("the app died:\n" + app.log());
+                String dead = death.get();
+                if (dead != null) {
+                    fail(dead);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : changelog.poll(Duration.ofMillis(200))) {
                     DecodeState s = r.value() == null ? null : states.deserialize(r.topic(), r.value());
-                    if (s != null && s.getStep() >= step && s.getRequest().getRequestId().startsWith(idPrefix)) {
+                    if (s != null && wanted.test(s)) {
                         return;
                     }
                 }
             }
-            fail("no checkpoint at step " + step + " of " + idPrefix + "* within 90 s:\n" + app.log());
+            fail("no such checkpoint in the decode-state changelog within 90 s");
         }
     }
 }

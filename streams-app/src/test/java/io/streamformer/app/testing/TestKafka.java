@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * The Kafka broker of the integration tests, one for the whole run: a Testcontainers {@code apache/kafka}
  * container where a Docker engine is available, the in-process KRaft broker otherwise (or always, with
- * {@code -Dstreamformer.test.kafka=embedded}). The tests are the same either way.
+ * {@code -Dstreamformer.test.kafka=embedded}). The tests are the same either way; with
+ * {@code -Dstreamformer.require.docker=true} a missing Docker engine is a failure instead.
  */
 public final class TestKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TestKafka.class);
@@ -39,7 +40,12 @@ public final class TestKafka implements AutoCloseable {
 
     private static TestKafka start() {
         String choice = System.getProperty("streamformer.test.kafka", "auto");
-        if (!choice.equals("embedded") && dockerAvailable()) {
+        boolean docker = dockerAvailable();
+        if (!docker && Boolean.getBoolean("streamformer.require.docker")) {
+            throw new IllegalStateException("-Dstreamformer.require.docker=true, but no Docker engine is available for"
+                    + " the Kafka container");
+        }
+        if (!choice.equals("embedded") && docker) {
             // one broker: exactly-once needs the transaction log with one replica
             KafkaContainer container = new KafkaContainer(IMAGE)
                     .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
