@@ -14,6 +14,7 @@ import io.streamformer.accelerator.backends.Backends;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.weights.WeightPolicy;
+import io.streamformer.app.config.RequiredAcls;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.inference.EngineWarmUp;
 import io.streamformer.app.inference.InferenceService;
@@ -97,7 +98,9 @@ public final class StreamFormerApp implements AutoCloseable {
         InferenceService inference = null;
         KafkaStreams streams = null;
         DeadLetterFailures deadLetterFailures = new DeadLetterFailures();
-        StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS));
+        StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS),
+                config.streamsProperties().containsKey(StreamsConfig.APPLICATION_ID_CONFIG)
+                        ? RequiredAcls.of(config) : List.of());
         KafkaStreamsMetrics streamsMetrics = null;
         try {
             SchedulerLimits limits = limits(config, engine.encoderDecoder());
