@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A secured cluster in deploy/ and the documentation: the SASL_SSL overlay of deploy/k8s takes every secret from a
  * Kubernetes Secret and its KafkaUser holds exactly {@link RequiredAcls}; no deployment file holds a password; the
- * security example of the properties file is a configuration the app accepts.
+ * security example of the properties file is a configuration the app accepts; streams-app/README.md lists the
+ * ACLs RequiredAcls lists.
  */
 class SecurityDeploymentTest {
     static final String OVERLAY = "sasl-ssl";
@@ -290,5 +291,26 @@ class SecurityDeploymentTest {
         Map<String, Object> resolved = new StreamsConfig(DeployChecks.effectiveConfig("example", file, Map.of())
                 .streamsProperties()).originals();
         assertThat(resolved.get("ssl.truststore.password")).hasToString("from-the-mounted-secret");
+    }
+
+    // ---------------------------------------------------------------- the documentation
+
+    /** RequiredAcls as the rows of the README's table, with placeholders for the names. */
+    static List<String> aclRows() {
+        return RequiredAcls.of("<application.id>", "<input topic>", "<output topic>", "<dead-letter topic>").stream()
+                .map(p -> "| " + p.resourceType() + " | `" + p.name() + "` | "
+                        + p.patternType().name().toLowerCase(Locale.ROOT) + " | " + p.operation() + " | " + p.why() + " |")
+                .toList();
+    }
+
+    @Test
+    void the_readme_lists_the_acls_the_app_needs() {
+        String readme = DeployFiles.read(DeployFiles.path("streams-app/README.md"));
+        int start = readme.indexOf("\n## Security");
+        assertThat(start).as("streams-app/README.md has a Security section").isPositive();
+        int end = readme.indexOf("\n## ", start + 1);
+        List<String> rows = readme.substring(start, end < 0 ? readme.length() : end).lines()
+                .filter(l -> l.matches("\\| (TOPIC|GROUP|TRANSACTIONAL_ID|CLUSTER) \\|.*")).toList();
+        assertThat(rows).containsExactlyElementsOf(aclRows());
     }
 }
