@@ -14,6 +14,7 @@ import io.streamformer.accelerator.backends.Backends;
 import io.streamformer.accelerator.models.ProgressListener;
 import io.streamformer.accelerator.scheduler.SchedulerLimits;
 import io.streamformer.accelerator.weights.WeightPolicy;
+import io.streamformer.app.config.RequiredAcls;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.inference.EngineWarmUp;
 import io.streamformer.app.inference.InferenceService;
@@ -23,7 +24,6 @@ import io.streamformer.app.streams.DeadLetterProductionHandler;
 import io.streamformer.app.streams.StreamFormerTopology;
 import io.streamformer.schemas.serde.StreamFormerSerdes;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,7 +40,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -99,7 +98,9 @@ public final class StreamFormerApp implements AutoCloseable {
         InferenceService inference = null;
         KafkaStreams streams = null;
         DeadLetterFailures deadLetterFailures = new DeadLetterFailures();
-        StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS));
+        StreamThreadFailures threadFailures = new StreamThreadFailures(config.getInt(STREAM_THREAD_MAX_REPLACEMENTS),
+                config.streamsProperties().containsKey(StreamsConfig.APPLICATION_ID_CONFIG)
+                        ? RequiredAcls.of(config) : List.of());
         KafkaStreamsMetrics streamsMetrics = null;
         try {
             SchedulerLimits limits = limits(config, engine.encoderDecoder());
@@ -188,11 +189,8 @@ public final class StreamFormerApp implements AutoCloseable {
         } else if (configured > 0) {
             limit = configured;
         }
-        Map<String, Object> adminProps = new HashMap<>();
-        props.stringPropertyNames().forEach(k -> adminProps.put(k, props.getProperty(k)));
-        adminProps.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
         ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, config.deadLetterTopic());
-        try (Admin admin = Admin.create(adminProps)) {
+        try (Admin admin = Admin.create(adminConfig(props))) {
             ConfigEntry entry = admin.describeConfigs(List.of(topic), new DescribeConfigsOptions().timeoutMs(15_000))
                     .all().get(20, TimeUnit.SECONDS).get(topic).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
             if (entry != null && entry.value() != null) {
@@ -204,6 +202,16 @@ public final class StreamFormerApp implements AutoCloseable {
         }
         LOG.info("Dead letters keep their original bytes up to a record size of {} bytes", limit);
         return limit;
+    }
+
+    /**
+     * The settings of an admin client as Kafka Streams makes them: with {@code config.providers} resolved (a
+     * {@code ${env:NAME}} password, say), {@code admin.}-prefixed keys applied, and only the admin client's keys. (Copying
+     * the properties by hand lost {@code config.providers.<name>.class}: a referenced password stayed unresolved.)
+     */
+    static Map<String, Object> adminConfig(Properties streamsProperties) {
+        return new StreamsConfig(streamsProperties).getAdminConfigs(
+                streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-dead-letter-limit");
     }
 
     /**

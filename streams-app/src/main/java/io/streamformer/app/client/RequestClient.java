@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,6 +33,9 @@ public final class RequestClient implements AutoCloseable {
     public record Received(List<InferenceResult> results, List<DeadLetter> deadLetters) {
     }
 
+    /** The consumer group of a client's reader is this prefix and a random UUID (an ACL on the prefix lets it in). */
+    public static final String GROUP_PREFIX = "streamformer-client-";
+
     private final String inputTopic;
     private final String outputTopic;
     private final String deadLetterTopic;
@@ -41,22 +45,41 @@ public final class RequestClient implements AutoCloseable {
 
     public RequestClient(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
                          StreamFormerSerdes serdes) {
+        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, serdes, Map.of());
+    }
+
+    /**
+     * With extra producer and consumer settings, e.g. a secured cluster's ({@code security.protocol},
+     * {@code sasl.mechanism}, {@code sasl.jaas.config}, {@code ssl.truststore.location}, ...); they win over the
+     * client's own defaults.
+     */
+    public RequestClient(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+                         StreamFormerSerdes serdes, Map<String, ?> clientProperties) {
         this.inputTopic = inputTopic;
         this.outputTopic = outputTopic;
         this.deadLetterTopic = deadLetterTopic;
         this.serdes = serdes;
-        this.producer = new KafkaProducer<>(Map.of(
+        Map<String, Object> producerProps = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
+                ProducerConfig.LINGER_MS_CONFIG, 5));
+        producerProps.putAll(clientProperties);
+        this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        Map<String, Object> consumerProps = new HashMap<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "streamformer-client-" + UUID.randomUUID(),
+                ConsumerConfig.GROUP_ID_CONFIG, GROUP_PREFIX + UUID.randomUUID(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+        consumerProps.putAll(clientProperties);
+        KafkaConsumer<byte[], byte[]> consumer;
+        try {
+            consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        this.consumer = consumer;
         consumer.subscribe(List.of(outputTopic, deadLetterTopic));
     }
 

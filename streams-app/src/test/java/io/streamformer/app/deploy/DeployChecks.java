@@ -69,8 +69,11 @@ final class DeployChecks {
         return keys;
     }
 
+    /** A config provider's class or parameter: config.providers.NAME.class, config.providers.NAME.param.KEY. */
+    private static final Pattern CONFIG_PROVIDER_KEY = Pattern.compile("config\\.providers\\.[^.]+\\.(class|param\\..+)");
+
     static boolean isKafkaKey(String key) {
-        if (KAFKA_KEYS.contains(key)) {
+        if (KAFKA_KEYS.contains(key) || CONFIG_PROVIDER_KEY.matcher(key).matches()) {
             return true;
         }
         if (key.startsWith(StreamsConfig.TOPIC_PREFIX)) {

@@ -51,13 +51,16 @@ class DeployConfigurationTest {
         JsonNode gpu = DeployFiles.gpuStatefulSet();
         sources.add(new Source("deploy/k8s/overlays/gpu StatefulSet", Deployments.k8sProperties(docs, gpu),
                 Deployments.containerEnvironment(gpu)));
+        JsonNode secured = DeployFiles.overlayStatefulSet("sasl-ssl");
+        sources.add(new Source("deploy/k8s/overlays/sasl-ssl StatefulSet", Deployments.k8sProperties(docs, secured),
+                Deployments.containerEnvironment(secured)));
         return sources;
     }
 
     @Test
     void every_key_and_variable_exists_and_every_value_is_accepted() {
         List<Source> sources = sources();
-        assertThat(sources).hasSize(6);
+        assertThat(sources).hasSize(7);
         for (Source s : sources) {
             assertThat(DeployChecks.configProblems(s.origin(), s.file(), s.env())).as(s.origin()).isEmpty();
         }

@@ -203,9 +203,19 @@ final class DeployFiles {
         return kustomizeResources(path("deploy/k8s"));
     }
 
+    /** The documents of an overlay: the base's and its own. */
+    static List<JsonNode> k8sOverlay(String name) {
+        return kustomizeResources(path("deploy/k8s/overlays/" + name));
+    }
+
     /** The base StatefulSet with the GPU overlay's JSON 6902 patch applied. */
     static JsonNode gpuStatefulSet() {
-        Path overlay = path("deploy/k8s/overlays/gpu");
+        return overlayStatefulSet("gpu");
+    }
+
+    /** The base StatefulSet with the JSON 6902 patch of the overlay deploy/k8s/overlays/{@code name} applied. */
+    static JsonNode overlayStatefulSet(String name) {
+        Path overlay = path("deploy/k8s/overlays/" + name);
         JsonNode kustomization = yaml(overlay.resolve("kustomization.yaml"));
         JsonNode patch = kustomization.path("patches").get(0);
         JsonNode target = find(kustomizeResources(overlay), patch.at("/target/kind").asText(),

@@ -25,11 +25,18 @@ public final class ChildApp implements AutoCloseable {
     }
 
     public static ChildApp run(Path configFile, Map<String, String> env) {
+        return run(configFile, env, List.of());
+    }
+
+    /** With extra JVM options, e.g. {@code -Dlogback.configurationFile=...}. */
+    public static ChildApp run(Path configFile, Map<String, String> env, List<String> jvmOptions) {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx512m", "-cp", classPath,
-                StreamFormerCli.class.getName(), "run", "--config", configFile.toString()));
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx512m"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", classPath, StreamFormerCli.class.getName(), "run", "--config",
+                configFile.toString()));
         try {
             Path log = Files.createTempFile("streamformer-child-", ".log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -54,6 +61,11 @@ public final class ChildApp implements AutoCloseable {
             throw new IllegalStateException("the app did not stop within 60 s of SIGTERM:\n" + log());
         }
         return process.exitValue();
+    }
+
+    /** Waits at most {@code timeout} for the process to exit by itself; its exit code, or null if it still runs. */
+    public Integer awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
     public boolean isAlive() {
