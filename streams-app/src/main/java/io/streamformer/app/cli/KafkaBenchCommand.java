@@ -105,7 +105,7 @@ public final class KafkaBenchCommand implements Callable<Integer> {
 
     @Option(names = "--rate", paramLabel = "R|N%",
             description = "Open loop: requests per second, or a share of the capacity a burst of --requests measures"
-                    + " first (e.g. 50%).")
+                    + " first (e.g. 50%%).")
     String rate;
 
     @Option(names = "--duration", defaultValue = "60", paramLabel = "S", description = "Open loop: seconds of load.")
