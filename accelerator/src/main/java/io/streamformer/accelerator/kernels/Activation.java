@@ -52,7 +52,7 @@ public enum Activation {
             case GELU -> 0.5f * x * (1f + (float) erf(x * INV_SQRT_2));
             case GELU_NEW -> {
                 float inner = (x * x * x * 0.044715f + x) * SQRT_2_OVER_PI;
-                yield (VectorMath.tanh(inner) + 1f) * x * 0.5f;
+                yield x * 0.5f * (VectorMath.tanh(inner) + 1f); // halved first: 2x overflows near Float.MAX_VALUE
             }
         };
     }
@@ -135,11 +135,11 @@ public enum Activation {
             for (; j + S.length() <= len; j += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, c + j);
                 FloatVector tanh = V_ONE.sub(V_TWO.div(FloatVector.fromArray(S, e, j).add(V_ONE)));
-                tanh.add(V_ONE).mul(v).mul(V_HALF).intoArray(x, c + j);
+                v.mul(V_HALF).mul(tanh.add(V_ONE)).intoArray(x, c + j);
             }
             for (; j < len; j++) {
                 float tanh = 1f - 2f / (e[j] + 1f);
-                x[c + j] = (tanh + 1f) * x[c + j] * 0.5f;
+                x[c + j] = x[c + j] * 0.5f * (tanh + 1f);
             }
         }
     }

@@ -24,9 +24,32 @@ final class ReferenceKernels {
             case IDENTITY -> x;
             case RELU -> Math.max(0, x);
             case SWISH -> x / (1 + Math.exp(-x));
-            case GELU -> 0.5 * x * (1 + Activation.erf(x / Math.sqrt(2)));
+            case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
             case GELU_NEW -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
         };
+    }
+
+    /**
+     * erf in double, independent of the kernels' {@code Activation.erf}: its Maclaurin series below 3.5 (about 1e-12
+     * after the series' cancellation), the asymptotic expansion of erfc above.
+     */
+    static double erf(double x) {
+        double a = Math.abs(x);
+        double r;
+        if (a < 3.5) {
+            double term = a;
+            double sum = a;
+            for (int n = 1; n < 120 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double inv = 1 / (2 * a * a);
+            double series = 1 - inv + 3 * inv * inv - 15 * inv * inv * inv + 105 * inv * inv * inv * inv;
+            r = 1 - Math.exp(-a * a) / (a * Math.sqrt(Math.PI)) * series;
+        }
+        return Math.copySign(r, x);
     }
 
     static float[] addLayerNorm(float[] x, float[] res, float[] gamma, float[] beta, float eps, int rows, int d) {

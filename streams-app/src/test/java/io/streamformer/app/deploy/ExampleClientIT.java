@@ -1,11 +1,15 @@
 package io.streamformer.app.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamformer.accelerator.Engine;
+import io.streamformer.accelerator.decoding.GenerationOverrides;
+import io.streamformer.accelerator.decoding.GenerationParams;
 import io.streamformer.app.BundledModels;
 import io.streamformer.app.StreamFormerApp;
 import io.streamformer.app.config.StreamFormerConfig;
 import io.streamformer.app.testing.KafkaExtension;
 import io.streamformer.app.testing.TextModel;
+import io.streamformer.app.testing.TinyModel;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -95,6 +99,17 @@ class ExampleClientIT {
                 assertThat(a.path("finish_reason").asText()).isIn("EOS", "LENGTH");
                 assertThat(a.path("sequence").size()).isGreaterThan(1);
             }
+        }
+        // example-2 sets max_new_tokens 12 and leaves the rest to the model: the engine alone, set from those fields
+        JsonNode example2 = answers.stream().filter(a -> a.path("request_id").asText().equals("example-2"))
+                .findFirst().orElseThrow();
+        try (Engine engine = TinyModel.load()) {
+            GenerationParams params = engine.generationConfig().resolve(GenerationOverrides.NONE.withMaxNewTokens(12));
+            int[] expected = engine.generate(List.of(new int[] {41, 8, 19, 52, 0}), params, 1, null).get(0).sequence();
+            List<Integer> printed = new ArrayList<>();
+            example2.path("sequence").forEach(t -> printed.add(t.asInt()));
+            assertThat(printed).as("example-2 through Kafka and the example client, against the engine alone")
+                    .containsExactly(java.util.Arrays.stream(expected).boxed().toArray(Integer[]::new));
         }
     }
 
