@@ -9,7 +9,11 @@ For 20 held-out English sentences (test split, spread over the length range, det
 Each sentence is decoded alone (batch 1); the script also checks that one padded batch of all 20
 gives the same ids.
 
-usage: /usr/bin/python3 tools/default-model/make_reference.py [MODEL_DIR] [--out FILE]
+With --sentences FILE it decodes every line of FILE instead (the demo's sentences:
+tools/default-model/demo-sentences.txt -> streams-app/src/test/resources/models/en-es-demo-reference.jsonl, which
+DemoIT compares the demo's output with).
+
+usage: /usr/bin/python3 tools/default-model/make_reference.py [MODEL_DIR] [--out FILE] [--sentences FILE]
 """
 import argparse
 import json
@@ -34,14 +38,19 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(HERE, "work", "corpus"))
     ap.add_argument("--out", default=os.path.join(ROOT, "streams-app/src/test/resources/models/en-es-reference.jsonl"))
     ap.add_argument("-n", type=int, default=20)
+    ap.add_argument("--sentences", help="decode these lines instead of -n picked from the corpus' test split")
     a = ap.parse_args()
     torch.set_num_threads(1)
     model = tm.load(a.model)
     tok = MarianTok(a.model)
-    en = open(os.path.join(a.corpus, "test.en"), encoding="utf-8").read().splitlines()
-    # spread over lengths: sort by word count and take evenly spaced ones
-    order = sorted(range(len(en)), key=lambda i: (len(en[i].split()), i))
-    pick = sorted(order[int(k * (len(order) - 1) / (a.n - 1))] for k in range(a.n))
+    if a.sentences:
+        en = [line for line in open(a.sentences, encoding="utf-8").read().splitlines() if line.strip()]
+        pick = range(len(en))
+    else:
+        en = open(os.path.join(a.corpus, "test.en"), encoding="utf-8").read().splitlines()
+        # spread over lengths: sort by word count and take evenly spaced ones
+        order = sorted(range(len(en)), key=lambda i: (len(en[i].split()), i))
+        pick = sorted(order[int(k * (len(order) - 1) / (a.n - 1))] for k in range(a.n))
     rows = []
     for i in pick:
         ids = tok.encode(en[i])

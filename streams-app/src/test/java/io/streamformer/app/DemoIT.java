@@ -1,15 +1,14 @@
 package io.streamformer.app;
 
-import io.streamformer.accelerator.Engine;
-import io.streamformer.accelerator.Translator;
-import io.streamformer.accelerator.backends.jvm.JvmBackend;
-import io.streamformer.accelerator.decoding.GenerationOverrides;
-import io.streamformer.accelerator.models.ProgressListener;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamformer.app.testing.CliRun;
+import io.streamformer.app.testing.EnEsReference;
 import io.streamformer.app.testing.TextModel;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,18 +46,17 @@ class DemoIT {
         CliRun run = demo("demo", "--requests", "4");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("with model en-es").contains("[ 4/4]").contains("[demo] done");
-        // demo-01 and demo-04 are greedy: their output is the bundled model's greedy translation, which
-        // BundledEnEsModelTest checks against PyTorch
-        try (Engine engine = Engine.load(BundledModels.extract(BundledModels.EN_ES), new JvmBackend(1),
-                ProgressListener.NONE)) {
-            Translator translator = Translator.of(engine);
-            var greedy = engine.generationConfig().resolve(GenerationOverrides.NONE.withNumBeams(1));
-            for (String english : List.of("The weather is nice today.", "The children are playing in the garden.")) {
-                String spanish = translator.translate(List.of(english), greedy, 1).get(0);
-                assertThat(spanish).isNotBlank().isNotEqualTo(english);
-                assertThat(run.out()).containsPattern(Pattern.quote("in  " + english) + "\\n\\s+out "
-                        + Pattern.quote(spanish) + "  \\(eos");
-            }
+        // demo-01 and demo-04 are greedy: their output is PyTorch's greedy translation of the same sentence
+        // (tools/default-model/make_reference.py --sentences tools/default-model/demo-sentences.txt)
+        Map<String, String> pytorch = new HashMap<>();
+        for (JsonNode row : EnEsReference.rows("/models/en-es-demo-reference.jsonl")) {
+            pytorch.put(row.path("text").asText(), row.path("greedy_text").asText());
+        }
+        for (String english : List.of("The weather is nice today.", "The children are playing in the garden.")) {
+            String spanish = pytorch.get(english);
+            assertThat(spanish).as("PyTorch reference for " + english).isNotBlank().isNotEqualTo(english);
+            assertThat(run.out()).containsPattern(Pattern.quote("in  " + english) + "\\n\\s+out "
+                    + Pattern.quote(spanish) + "  \\(eos");
         }
     }
 }

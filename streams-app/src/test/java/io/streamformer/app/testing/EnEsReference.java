@@ -23,10 +23,15 @@ public final class EnEsReference {
     }
 
     public static List<JsonNode> rows() {
+        return rows(RESOURCE);
+    }
+
+    /** The rows of another file make_reference.py wrote (e.g. with --sentences). */
+    public static List<JsonNode> rows(String resource) {
         ObjectMapper json = new ObjectMapper();
-        try (InputStream in = EnEsReference.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = EnEsReference.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("test resource " + RESOURCE + " is missing");
+                throw new IllegalStateException("test resource " + resource + " is missing");
             }
             List<JsonNode> rows = new ArrayList<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
