@@ -2,7 +2,9 @@ package io.streamformer.accelerator.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +13,9 @@ import java.nio.file.Path;
 
 /** Reads the JSON files of a model directory, with errors that name the file and the field. */
 public final class JsonFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A key given twice is refused: which of the two a reader would take is not defined. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
     private JsonFiles() {
     }

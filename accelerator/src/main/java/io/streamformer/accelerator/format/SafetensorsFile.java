@@ -2,7 +2,9 @@ package io.streamformer.accelerator.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import io.streamformer.accelerator.weights.WeightConversions;
 import io.streamformer.accelerator.weights.Weights;
@@ -30,7 +32,9 @@ import java.util.Map;
  */
 public final class SafetensorsFile implements AutoCloseable {
     private static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A key given twice is refused: which of the two a reader would take is not defined. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
     private final Path path;
     private final FileChannel channel;
@@ -125,8 +129,9 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new ModelFormatException(where + ": invalid shape " + shapeNode);
             }
             shape[i] = d.asLong();
-            elements = Math.multiplyExact(elements, shape[i]);
+            elements = elements > dataSize ? elements : elements * Math.min(shape[i], dataSize + 1);
         }
+        // capped at dataSize + 1 (no overflow): any shape with more elements than the data has bytes is refused below
         JsonNode offsets = node.get("data_offsets");
         if (offsets == null || !offsets.isArray() || offsets.size() != 2
                 || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
@@ -138,10 +143,11 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(where + ": data offsets [" + begin + ", " + end
                     + ") lie outside the data section (" + dataSize + " bytes; truncated file?)");
         }
-        long expectedBytes = elements * dtype.bytes();
+        long expectedBytes = elements > dataSize ? Long.MAX_VALUE : elements * dtype.bytes();
         if (end - begin != expectedBytes) {
             throw new ModelFormatException(where + ": shape " + shapeNode + " of " + dtype + " needs "
-                    + expectedBytes + " bytes but its data offsets span " + (end - begin));
+                    + (expectedBytes == Long.MAX_VALUE ? "more bytes than the file has" : expectedBytes + " bytes")
+                    + " but its data offsets span " + (end - begin));
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }

@@ -80,6 +80,10 @@ public final class MarianTokenizer implements Tokenizer {
         }
         MarianTokenizerConfig config = MarianTokenizerConfig.read(dir);
         MarianVocab vocab = MarianVocab.read(dir.resolve(VOCAB));
+        if (config.separateVocabs() && !java.nio.file.Files.isRegularFile(dir.resolve(TARGET_VOCAB))) {
+            throw new ModelFormatException("tokenizer_config.json sets separate_vocabs but " + TARGET_VOCAB
+                    + " is missing from " + dir);
+        }
         MarianVocab decoderVocab = config.separateVocabs() ? MarianVocab.read(dir.resolve(TARGET_VOCAB)) : vocab;
         return new MarianTokenizer(SentencePieceProcessor.load(dir.resolve(SOURCE_SPM)),
                 SentencePieceProcessor.load(dir.resolve(TARGET_SPM)), vocab, decoderVocab, config);
@@ -87,7 +91,8 @@ public final class MarianTokenizer implements Tokenizer {
 
     private static int requireToken(MarianVocab vocab, String token, String field) {
         if (!vocab.contains(token)) {
-            throw new ModelFormatException(VOCAB + " has no entry for " + field + " '" + token + "'");
+            throw new ModelFormatException(VOCAB + " has no entry for " + field + " '" + token
+                    + "' (tokenizer_config.json's " + field + ", or the default)");
         }
         return vocab.id(token, -1);
     }

@@ -107,7 +107,7 @@ class MarianTokenizerTest {
                 .hasMessageStartingWith("vocab.json is not valid JSON");
         Files.writeString(dir.resolve("vocab.json"), "{\"</s>\": 0, \"<pad>\": 1}");
         assertThatThrownBy(() -> MarianTokenizer.load(dir)).isInstanceOf(ModelFormatException.class)
-                .hasMessage("vocab.json has no entry for unk_token '<unk>'");
+                .hasMessage("vocab.json has no entry for unk_token '<unk>' (tokenizer_config.json's unk_token, or the default)");
         Files.writeString(dir.resolve("vocab.json"), "{\"</s>\": 0, \"<unk>\": \"one\"}");
         assertThatThrownBy(() -> MarianTokenizer.load(dir)).isInstanceOf(ModelFormatException.class)
                 .hasMessage("vocab.json: the id of '<unk>' must be a non-negative integer, got \"one\"");
