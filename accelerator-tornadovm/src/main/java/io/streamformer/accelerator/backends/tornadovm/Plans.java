@@ -204,15 +204,15 @@ final class Plans {
         if (profile != null) {
             plan.withProfiler(ProfilerMode.SILENT);
         }
-        // Compile every graph now rather than on its first execution, which may be inside a timed run.
-        plan.withPreCompilation();
-        long compiled = System.nanoTime();
+        // Each graph compiles on its first execution. Not plan.withPreCompilation(): TornadoVM 5.2 then refuses to
+        // run the plan's graphs once any other plan on the device has been closed ("reset() was called after
+        // warmup()"), which breaks a second backend (another model) on the same device.
         lastResult = plan.withGraph(0).execute();
         deviceAhead = false;
         builds++;
-        TornadoLog.verbose("built plan %d: %d segment graphs, %d weight chunks, arena %d floats (compile %.0f ms,"
-                        + " transfer %.0f ms)", generation, segments.size(), memory.chunkCount(),
-                memory.arena().getSize(), (compiled - start) / 1e6, (System.nanoTime() - compiled) / 1e6);
+        TornadoLog.verbose("built plan %d: %d segment graphs, %d weight chunks, arena %d floats (%.0f ms)",
+                generation, segments.size(), memory.chunkCount(), memory.arena().getSize(),
+                (System.nanoTime() - start) / 1e6);
     }
 
     /** Before the plan is replaced: brings the arena's contents home, then frees the device. */
