@@ -51,11 +51,53 @@ final class TornadoDevices {
         List<TornadoDevice> devices = all();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < devices.size(); i++) {
-            lines.add(i + ": " + TornadoBackend.describe(devices.get(i)));
+            lines.add(i + ": " + describe(devices.get(i)));
         }
         if (lines.isEmpty()) {
             lines.add("(no device: TornadoVM found no OpenCL/CUDA device)");
         }
         return lines;
+    }
+
+    /** One line: platform, device, type, device and driver versions, compute units, memory. */
+    static String describe(TornadoDevice d) {
+        String info = "";
+        try {
+            Object i = d.getPhysicalDevice().getDeviceInfo();
+            info = i == null ? "" : i.toString();
+        } catch (RuntimeException ignored) {
+            // not every TornadoVM backend reports it
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(d.getPlatformName()).append(" / ").append(d.getPhysicalDevice().getDeviceName()).append(" (")
+                .append(d.getDeviceType());
+        String version = infoLine(info, "Device version");
+        String driver = infoLine(info, "Driver version");
+        if (!version.isEmpty()) {
+            sb.append(", ").append(version);
+        }
+        if (!driver.isEmpty()) {
+            sb.append(", driver ").append(driver);
+        }
+        sb.append(", ").append(d.getPhysicalDevice().getDeviceMaxComputeUnits()).append(" compute units, ")
+                .append(String.format("%.1f GiB", d.getMaxGlobalMemory() / (double) (1L << 30))).append(')');
+        return sb.toString();
+    }
+
+    private static String infoLine(String info, String key) {
+        for (String line : info.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith(key)) {
+                int colon = t.indexOf(':');
+                return colon < 0 ? "" : t.substring(colon + 1).strip();
+            }
+        }
+        return "";
+    }
+
+    /** TornadoVM's version, from its API module (e.g. 5.2.0-jdk25). */
+    static String tornadoVersion() {
+        var descriptor = TornadoExecutionPlan.class.getModule().getDescriptor();
+        return descriptor == null ? "" : descriptor.rawVersion().orElse("");
     }
 }

@@ -6,8 +6,14 @@ import io.streamformer.accelerator.backends.IntTensor;
 import io.streamformer.accelerator.backends.Matrix;
 import io.streamformer.accelerator.backends.jvm.JvmBackend;
 import io.streamformer.accelerator.kernels.Activation;
+import io.streamformer.accelerator.kernels.Rotary;
+import io.streamformer.accelerator.weights.WeightConversions;
+import io.streamformer.accelerator.weights.WeightType;
+import io.streamformer.accelerator.weights.Weights;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
@@ -19,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Each TornadoVM kernel against the JVM backend's, on random shapes (odd sizes, one row, blocks of four rows
- * plus a remainder), for both weight layouts: row-major (CPU default) and transposed (GPU default).
+ * plus a remainder), for both weight layouts, row-major (CPU default) and transposed (GPU default), and for every
+ * weight type the device holds.
  */
 class TornadoKernelsTest {
 
@@ -89,7 +96,23 @@ class TornadoKernelsTest {
     }
 
     private static M matrix(Pair p, float[] data, int rows, int cols, float scale) {
-        return new M(new Matrix[]{p.jvm.uploadMatrix(data, rows, cols, scale), p.tvm.uploadMatrix(data, rows, cols, scale)});
+        return matrix(p, new Weights.F32(data, rows, cols), scale);
+    }
+
+    private static M matrix(Pair p, Weights w, float scale) {
+        return new M(new Matrix[]{p.jvm.uploadMatrix(w, scale), p.tvm.uploadMatrix(w, scale)});
+    }
+
+    /** Weights of a checkpoint's range, some tiny enough to be subnormal in f16, some exact zeros. */
+    private Weights weights(WeightType type, int rows, int cols) {
+        float[] w = randoms(rows * cols, 0.5f);
+        for (int i = 0; i < w.length; i += 7) {
+            w[i] *= 1e-5f;
+        }
+        for (int i = 3; i < w.length; i += 11) {
+            w[i] = 0f;
+        }
+        return WeightConversions.convert(new Weights.F32(w, rows, cols), type, "w");
     }
 
     private static F allocate(Pair p, int size) {
@@ -120,34 +143,85 @@ class TornadoKernelsTest {
         }
     }
 
+    /** Every shape with every weight type, one graph: bias or not, every activation, output scales. */
     @ParameterizedTest
     @ValueSource(strings = {"rowmajor", "transposed"})
-    void linearMatchesTheJvmOnRandomShapes(String layout) {
+    void linearMatchesTheJvmOnRandomShapesForEveryWeightType(String layout) {
         Pair p = new Pair(layout);
         int[][] shapes = {{1, 1, 1}, {1, 64, 96}, {3, 7, 5}, {4, 33, 17}, {9, 130, 66}, {17, 64, 200}};
         Activation[] acts = Activation.values();
         List<Runnable> checks = new ArrayList<>();
-        for (int s = 0; s < shapes.length; s++) {
-            int rows = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
-            Activation act = acts[s % acts.length];
-            boolean withBias = s % 2 == 0;
-            F x = upload(p, randoms(rows * k, 2f));
-            M w = matrix(p, randoms(n * k, 0.5f), n, k, s == 3 ? 0.125f : 1f);
-            F bias = withBias ? upload(p, randoms(n, 1f)) : null;
-            F out = allocate(p, rows * n + 5);
-            both(p, i -> p.of(i).linear(x.of(i), rows, w.of(i), bias == null ? null : bias.of(i), act, out.of(i)));
-            String what = "linear rows=" + rows + " k=" + k + " n=" + n + " " + act + (withBias ? " +bias" : "");
-            checks.add(() -> assertClose(p, out, rows * n, 1e-5, what));
+        for (WeightType type : WeightType.values()) {
+            for (int s = 0; s < shapes.length; s++) {
+                int rows = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+                Activation act = acts[(s + type.ordinal()) % acts.length];
+                boolean withBias = (s + type.ordinal()) % 2 == 0;
+                float scale = s == 3 || s == 4 ? 0.125f : 1f;
+                F x = upload(p, randoms(rows * k, 2f));
+                M w = matrix(p, weights(type, n, k), scale);
+                F bias = withBias ? upload(p, randoms(n, 1f)) : null;
+                F out = allocate(p, rows * n + 5);
+                both(p, i -> p.of(i).linear(x.of(i), rows, w.of(i), bias == null ? null : bias.of(i), act, out.of(i)));
+                String what = type + " linear rows=" + rows + " k=" + k + " n=" + n + " " + act
+                        + (withBias ? " +bias" : "") + " scale " + scale;
+                checks.add(() -> assertClose(p, out, rows * n, 1e-5, what));
+            }
         }
         checks.forEach(Runnable::run);
     }
 
+    /** What the device holds: f32 and f16 as they are, bf16 widened to f32, int8 with its row scales. */
+    @Test
+    void matricesReportTheTypeAndBytesTheDeviceHolds() {
+        Pair p = new Pair("rowmajor");
+        int rows = 6, cols = 10;
+        assertThat(p.tvm.uploadMatrix(weights(WeightType.F32, rows, cols), 1f)).satisfies(m -> {
+            assertThat(m.type()).isEqualTo(WeightType.F32);
+            assertThat(m.bytes()).isEqualTo(4L * rows * cols);
+        });
+        assertThat(p.tvm.uploadMatrix(weights(WeightType.F16, rows, cols), 1f)).satisfies(m -> {
+            assertThat(m.type()).isEqualTo(WeightType.F16);
+            assertThat(m.bytes()).isEqualTo(2L * rows * cols);
+        });
+        assertThat(p.tvm.uploadMatrix(weights(WeightType.BF16, rows, cols), 1f)).satisfies(m -> {
+            assertThat(m.type()).isEqualTo(WeightType.F32);
+            assertThat(m.bytes()).isEqualTo(4L * rows * cols);
+        });
+        assertThat(p.tvm.uploadMatrix(weights(WeightType.I8, rows, cols), 1f)).satisfies(m -> {
+            assertThat(m.type()).isEqualTo(WeightType.I8);
+            assertThat(m.bytes()).isEqualTo((long) rows * cols + 4L * rows);
+        });
+    }
+
+    /** f16 widened exactly in the kernel: bit for bit what the same values as an f32 matrix give, as on the JVM. */
     @ParameterizedTest
     @ValueSource(strings = {"rowmajor", "transposed"})
-    void embeddingMatchesTheJvm(String layout) {
+    void f16WeightsComputeExactlyWhatTheirF32WideningComputes(String layout) {
+        Pair p = new Pair(layout);
+        int rows = 7, k = 45, n = 33;
+        Weights half = weights(WeightType.F16, n, k);
+        Weights wide = WeightConversions.convert(half, WeightType.F32, "w");
+        F x = upload(p, randoms(rows * k, 3f));
+        F bias = upload(p, randoms(n, 1f));
+        M h = matrix(p, half, 0.5f);
+        M f = matrix(p, wide, 0.5f);
+        F outH = allocate(p, rows * n);
+        F outF = allocate(p, rows * n);
+        p.tvm.linear(x.of(1), rows, h.of(1), bias.of(1), Activation.GELU_NEW, outH.of(1));
+        p.tvm.linear(x.of(1), rows, f.of(1), bias.of(1), Activation.GELU_NEW, outF.of(1));
+        float[] a = new float[rows * n];
+        float[] b = new float[rows * n];
+        p.tvm.read(outH.of(1), 0, a, 0, a.length);
+        p.tvm.read(outF.of(1), 0, b, 0, b.length);
+        assertThat(a).containsExactly(b);
+    }
+
+    /** Tables of every weight type, with a position table (Marian, GPT-2) and without (rotary models). */
+    @ParameterizedTest
+    @ValueSource(strings = {"rowmajor", "transposed"})
+    void embeddingMatchesTheJvmForEveryWeightType(String layout) {
         Pair p = new Pair(layout);
         int vocab = 37, d = 24, positions = 11, rows = 9;
-        M table = matrix(p, randoms(vocab * d, 1f), vocab, d, 1f);
         F posTable = upload(p, randoms(positions * d, 1f));
         int[] ids = new int[rows];
         int[] pos = new int[rows];
@@ -157,50 +231,141 @@ class TornadoKernelsTest {
         }
         I idT = ints(p, ids);
         I posT = ints(p, pos);
-        F out = allocate(p, rows * d);
-        both(p, i -> p.of(i).embed(idT.of(i), posT.of(i), rows, table.of(i), 4.898979f, posTable.of(i), out.of(i)));
-        assertClose(p, out, rows * d, 1e-6, "embed");
+        List<Runnable> checks = new ArrayList<>();
+        for (WeightType type : WeightType.values()) {
+            M table = matrix(p, weights(type, vocab, d), 1f);
+            F out = allocate(p, rows * d);
+            F plain = allocate(p, rows * d);
+            both(p, i -> p.of(i).embed(idT.of(i), posT.of(i), rows, table.of(i), 4.898979f, posTable.of(i),
+                    out.of(i)));
+            both(p, i -> p.of(i).embed(idT.of(i), posT.of(i), rows, table.of(i), 1f, null, plain.of(i)));
+            checks.add(() -> assertClose(p, out, rows * d, 1e-6, type + " embed with positions"));
+            checks.add(() -> assertClose(p, plain, rows * d, 0, type + " embed without positions"));
+        }
+        checks.forEach(Runnable::run);
     }
 
+    /** An arena tensor holding {@code data} on both backends (kernels write only to those). */
+    private static F filled(Pair p, float[] data) {
+        F source = upload(p, data);
+        F t = allocate(p, data.length);
+        I first = ints(p, new int[]{0});
+        both(p, i -> p.of(i).gatherRows(source.of(i), first.of(i), 1, data.length, t.of(i)));
+        return t;
+    }
+
+    /**
+     * LayerNorm and RMSNorm in the forms the models call them: post-norm (out aliases the residual), pre-norm (the
+     * sum goes to the residual stream, the norm elsewhere), a stack's first norm (no residual), with and without beta.
+     */
     @ParameterizedTest
     @ValueSource(ints = {1, 5, 64, 130})
-    void addLayerNormMatchesTheJvm(int d) {
+    void normsMatchTheJvmInEveryForm(int d) {
         Pair p = new Pair("rowmajor");
         int rows = 7;
-        F x = upload(p, randoms(rows * d, 3f));
-        F residual = upload(p, randoms(rows * d, 3f));
+        float eps = 1e-5f;
         F gamma = upload(p, randoms(d, 1f));
         F beta = upload(p, randoms(d, 1f));
-        F out = allocate(p, rows * d);
-        both(p, i -> p.of(i).addLayerNorm(x.of(i), residual.of(i), rows, gamma.of(i), beta.of(i), 1e-5f, out.of(i)));
-        assertClose(p, out, rows * d, 1e-4, "addLayerNorm d=" + d);
-        // in place, as the model uses it: out aliases x (an arena tensor)
-        F again = allocate(p, rows * d);
-        I identity = ints(p, java.util.stream.IntStream.range(0, rows).toArray());
-        both(p, i -> p.of(i).gatherRows(out.of(i), identity.of(i), rows, d, again.of(i)));
-        both(p, i -> p.of(i).addLayerNorm(again.of(i), residual.of(i), rows, gamma.of(i), beta.of(i), 1e-5f, again.of(i)));
-        assertClose(p, again, rows * d, 1e-4, "addLayerNorm in place d=" + d);
+        List<Runnable> checks = new ArrayList<>();
+        for (boolean rms : new boolean[]{false, true}) {
+            String norm = (rms ? "rmsNorm" : "layerNorm") + " d=" + d;
+            // post-norm: x = norm(proj + x)
+            F proj = filled(p, randoms(rows * d, 3f));
+            F x = filled(p, randoms(rows * d, 3f));
+            both(p, i -> {
+                if (rms) {
+                    p.of(i).rmsNorm(proj.of(i), x.of(i), rows, gamma.of(i), eps, null, x.of(i));
+                } else {
+                    p.of(i).layerNorm(proj.of(i), x.of(i), rows, gamma.of(i), beta.of(i), eps, null, x.of(i));
+                }
+            });
+            checks.add(() -> assertClose(p, x, rows * d, 1e-4, norm + " post-norm, out = residual"));
+            // pre-norm: x += proj, normed = norm(x); then a first norm without residual or beta
+            F proj2 = filled(p, randoms(rows * d, 3f));
+            F stream = filled(p, randoms(rows * d, 3f));
+            F normed = allocate(p, rows * d);
+            F first = allocate(p, rows * d);
+            both(p, i -> {
+                if (rms) {
+                    p.of(i).rmsNorm(proj2.of(i), stream.of(i), rows, gamma.of(i), eps, stream.of(i), normed.of(i));
+                    p.of(i).rmsNorm(stream.of(i), null, rows, gamma.of(i), eps, null, first.of(i));
+                } else {
+                    p.of(i).layerNorm(proj2.of(i), stream.of(i), rows, gamma.of(i), beta.of(i), eps, stream.of(i),
+                            normed.of(i));
+                    p.of(i).layerNorm(stream.of(i), null, rows, gamma.of(i), null, eps, null, first.of(i));
+                }
+            });
+            checks.add(() -> assertClose(p, stream, rows * d, 1e-6, norm + " pre-norm sum"));
+            checks.add(() -> assertClose(p, normed, rows * d, 1e-4, norm + " pre-norm"));
+            checks.add(() -> assertClose(p, first, rows * d, 1e-4, norm + " without residual"));
+        }
+        checks.forEach(Runnable::run);
     }
 
+    /** Multi-head and grouped-query attention (query head h reads key/value head h / (heads / kvHeads)), scaled. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 8})
-    void attentionMatchesTheJvmOverRaggedRanges(int heads) {
+    @CsvSource({"1, 1, 1", "2, 2, 0.25", "8, 8, 1", "4, 2, 0.25", "8, 1, 0.17677669", "6, 3, 1"})
+    void attentionMatchesTheJvmOverRaggedRanges(int heads, int kvHeads, float scale) {
         Pair p = new Pair("rowmajor");
         int headDim = 16;
         int d = heads * headDim;
+        int kvd = kvHeads * headDim;
         int keyRows = 90;
         int rows = 6;
         F q = upload(p, randoms(rows * d, 1f));
-        F keys = upload(p, randoms(keyRows * d, 2f));
-        F values = upload(p, randoms(keyRows * d, 1f));
+        F keys = upload(p, randoms(keyRows * kvd, 2f));
+        F values = upload(p, randoms(keyRows * kvd, 1f));
         int[] start = {0, 3, 10, 0, 89, 20};
         int[] count = {1, 7, 80, 90, 1, 33};
         I startT = ints(p, start);
         I countT = ints(p, count);
         F out = allocate(p, rows * d);
         both(p, i -> p.of(i).attention(q.of(i), rows, keys.of(i), values.of(i), startT.of(i), countT.of(i), heads,
-                headDim, out.of(i)));
-        assertClose(p, out, rows * d, 1e-5, "attention heads=" + heads);
+                kvHeads, headDim, scale, out.of(i)));
+        assertClose(p, out, rows * d, 1e-5, "attention heads=" + heads + " kvHeads=" + kvHeads + " scale=" + scale);
+    }
+
+    /** Rotate-half rotary embeddings at the rows' positions, for the query heads and the fewer key heads. */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 6, 2})
+    void rotaryMatchesTheJvm(int headDim) {
+        Pair p = new Pair("rowmajor");
+        int heads = 4, kvHeads = 2, rows = 9, positions = 40;
+        float[][] tables = Rotary.tables(positions, Rotary.inverseFrequencies(headDim, 10000.0,
+                new Rotary.Llama3Scaling(8, 1, 4, 16)));
+        F cos = upload(p, tables[0]);
+        F sin = upload(p, tables[1]);
+        int[] pos = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            pos[r] = r == 0 ? 0 : random.nextInt(positions);
+        }
+        I posT = ints(p, pos);
+        F q = filled(p, randoms(rows * heads * headDim, 2f));
+        F k = filled(p, randoms(rows * kvHeads * headDim, 2f));
+        both(p, i -> {
+            p.of(i).rotary(q.of(i), rows, heads, headDim, posT.of(i), cos.of(i), sin.of(i));
+            p.of(i).rotary(k.of(i), rows, kvHeads, headDim, posT.of(i), cos.of(i), sin.of(i));
+        });
+        assertClose(p, q, rows * heads * headDim, 1e-6, "rotary queries headDim=" + headDim);
+        assertClose(p, k, rows * kvHeads * headDim, 1e-6, "rotary keys headDim=" + headDim);
+    }
+
+    /** act(gate) · up for every activation, into another tensor and in place (out aliases gate, as Llama's MLP). */
+    @Test
+    void gatedActivationMatchesTheJvm() {
+        Pair p = new Pair("rowmajor");
+        int rows = 5, width = 77;
+        List<Runnable> checks = new ArrayList<>();
+        for (Activation act : Activation.values()) {
+            F gate = filled(p, randoms(rows * width, 6f));
+            F up = filled(p, randoms(rows * width, 2f));
+            F out = allocate(p, rows * width);
+            both(p, i -> p.of(i).gatedActivation(gate.of(i), up.of(i), rows, width, act, out.of(i)));
+            both(p, i -> p.of(i).gatedActivation(gate.of(i), up.of(i), rows, width, act, gate.of(i)));
+            checks.add(() -> assertClose(p, out, rows * width, 2e-6, "gated " + act));
+            checks.add(() -> assertClose(p, gate, rows * width, 2e-6, "gated in place " + act));
+        }
+        checks.forEach(Runnable::run);
     }
 
     @ParameterizedTest
