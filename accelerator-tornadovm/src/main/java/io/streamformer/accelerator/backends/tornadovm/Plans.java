@@ -37,6 +37,10 @@ import java.util.Map;
  * decoder step, decoder step after beam reordering...), a grown arena or new weights retire the plan: the arena's
  * contents come home, the plan closes, and the next execution builds a new one with all known graphs (which TornadoVM
  * compiles again).
+ *
+ * <p>A segment of more than {@link #MAX_TASKS_PER_GRAPH} calls (a deep model's pass) becomes several graphs executed
+ * one after the other: TornadoVM 5.2 records a task graph's tasks in a fixed buffer of 8 KiB (about 15 + 5 bytes per
+ * kernel argument per task), which a graph of ~90 tasks overflows.
  */
 final class Plans {
 
@@ -46,7 +50,13 @@ final class Plans {
     /** Null unless profiling. */
     private final Profile profile;
 
+    /** The most tasks in one task graph (at most 15 arguments each: 90 bytes of TornadoVM's 8 KiB per graph). */
+    static final int MAX_TASKS_PER_GRAPH = 64;
+
+    /** Segment shapes in order of appearance: the number of each. */
     private final Map<List<OpSpec>, Integer> segments = new LinkedHashMap<>();
+    /** In the current plan: the index of each segment's first graph (graph 0 is the begin graph). */
+    private final List<Integer> firstGraph = new ArrayList<>();
     private IntArray params = new IntArray(1 << 12);
     private TornadoExecutionPlan plan;
     private int generation;
@@ -72,7 +82,7 @@ final class Plans {
     }
 
     String statistics() {
-        return segments.size() + " segment graphs, " + builds + " plan builds, " + executions + " executions";
+        return segments.size() + " segment shapes, " + builds + " plan builds, " + executions + " graph executions";
     }
 
     /** Runs the calls as one task graph: replayed if this sequence was seen before, else built. */
@@ -103,13 +113,20 @@ final class Plans {
         }
         writeParams(calls, fixed);
         ensurePlan();
-        long start = System.nanoTime();
-        lastResult = plan.withGraph(1 + index).execute();
-        deviceAhead = true;
-        executions++;
-        if (profile != null) {
-            profile.execution(generation + ":" + index, System.nanoTime() - start, lastResult);
+        int first = firstGraph.get(index);
+        for (int g = 0; g < graphCount(key); g++) {
+            long start = System.nanoTime();
+            lastResult = plan.withGraph(first + g).execute();
+            deviceAhead = true;
+            executions++;
+            if (profile != null) {
+                profile.execution(generation + ":" + (first + g), System.nanoTime() - start, lastResult);
+            }
         }
+    }
+
+    private static int graphCount(List<OpSpec> segment) {
+        return (segment.size() + MAX_TASKS_PER_GRAPH - 1) / MAX_TASKS_PER_GRAPH;
     }
 
     /** Each call's params at its base; copy lists after all of them (a COPY_RANGES call's params say where). */
@@ -183,21 +200,24 @@ final class Plans {
         begin.persistOnDevice(all);
         graphs.add(begin.snapshot());
 
-        for (Map.Entry<List<OpSpec>, Integer> e : segments.entrySet()) {
-            String name = "sf" + generation + "s" + e.getValue();
-            TaskGraph g = new TaskGraph(name).consumeFromDevice(all)
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, params, ints);
-            KernelOp.Bindings bindings = new KernelOp.Bindings(all, ints, params, new KernelContext());
+        firstGraph.clear();
+        for (List<OpSpec> specs : segments.keySet()) {
+            firstGraph.add(graphs.size());
             int p = 0;
-            List<OpSpec> specs = e.getKey();
-            for (int i = 0; i < specs.size(); i++) {
-                OpSpec spec = specs.get(i);
-                spec.op.addTask(g, "t" + i, spec.shape, bindings, p);
-                scheduler.addWorkerGrid(name + ".t" + i, spec.op.grid(spec.shape, grids));
-                p += spec.paramCount();
+            for (int from = 0; from < specs.size(); from += MAX_TASKS_PER_GRAPH) {
+                String name = "sf" + generation + "g" + graphs.size();
+                TaskGraph g = new TaskGraph(name).consumeFromDevice(all)
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, params, ints);
+                KernelOp.Bindings bindings = new KernelOp.Bindings(all, ints, params, new KernelContext());
+                for (int i = from; i < Math.min(specs.size(), from + MAX_TASKS_PER_GRAPH); i++) {
+                    OpSpec spec = specs.get(i);
+                    spec.op.addTask(g, "t" + i, spec.shape, bindings, p);
+                    scheduler.addWorkerGrid(name + ".t" + i, spec.op.grid(spec.shape, grids));
+                    p += spec.paramCount();
+                }
+                g.persistOnDevice(all);
+                graphs.add(g.snapshot());
             }
-            g.persistOnDevice(all);
-            graphs.add(g.snapshot());
         }
         plan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         plan.withDevice(device).withGridScheduler(scheduler);
@@ -210,8 +230,8 @@ final class Plans {
         lastResult = plan.withGraph(0).execute();
         deviceAhead = false;
         builds++;
-        TornadoLog.verbose("built plan %d: %d segment graphs, %d weight chunks, arena %d floats (%.0f ms)",
-                generation, segments.size(), memory.chunkCount(), memory.arena().getSize(),
+        TornadoLog.verbose("built plan %d: %d graphs for %d segment shapes, %d weight chunks, arena %d floats (%.0f ms)",
+                generation, graphs.size() - 1, segments.size(), memory.chunkCount(), memory.arena().getSize(),
                 (System.nanoTime() - start) / 1e6);
     }
 

@@ -501,4 +501,24 @@ class TornadoKernelsTest {
         assertThat(p.tvm.segmentCount()).as("segment graphs").isEqualTo(1);
         assertThat(p.tvm.planBuilds()).as("plan builds").isEqualTo(1);
     }
+
+    /** A recording longer than one task graph holds (a deep model's pass) runs as several graphs in sequence. */
+    @Test
+    void aRecordingOfMoreCallsThanOneGraphHoldsRunsAsSeveralGraphs() {
+        Pair p = new Pair("rowmajor");
+        int rows = 3, k = 12;
+        int calls = 2 * Plans.MAX_TASKS_PER_GRAPH + 7;
+        M w = matrix(p, randoms(k * k, 0.4f), k, k, 1f);
+        F bias = upload(p, randoms(k, 0.2f));
+        F a = filled(p, randoms(rows * k, 1f));
+        F b = allocate(p, rows * k);
+        for (int c = 0; c < calls; c++) {
+            F from = c % 2 == 0 ? a : b;
+            F to = c % 2 == 0 ? b : a;
+            both(p, i -> p.of(i).linear(from.of(i), rows, w.of(i), bias.of(i), Activation.SWISH, to.of(i)));
+        }
+        assertThat(p.tvm.pendingCalls()).isGreaterThan(2 * Plans.MAX_TASKS_PER_GRAPH);
+        assertClose(p, calls % 2 == 0 ? a : b, rows * k, 1e-4, "after " + calls + " chained linears");
+        assertThat(p.tvm.segmentCount()).isEqualTo(1);
+    }
 }
