@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+import torch_blas
+
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +77,7 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    torch_blas.report(torch)
     print(f"loading {args.model} in PyTorch {torch.__version__} ({args.threads} threads)...", file=sys.stderr)
     model = torch_marian.load(args.model)
     model.eval()

@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+import torch_blas
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # where the workers of tools/fixtures/make_fixtures.py find their sources (below --pydeps); 4.44 is needed for
@@ -170,6 +172,7 @@ def main():
     print(f"transformers {transformers.__version__}, torch {torch.__version__}, {a.threads} threads; "
           f"loading {a.model} ...", file=sys.stderr, flush=True)
     hf = [HfSide(a.model, d, a.threads) for d in a.hf_dtype]
+    sgemm = torch_blas.report(torch)
     engines = [(h.name, (lambda h: lambda batch: h.bench(a, batch))(h)) for h in hf]
     engines += [(f"streamformer {w}", (lambda w: lambda batch: bench_streamformer(a, batch, w))(w))
                 for w in a.weights]
@@ -190,7 +193,7 @@ def main():
     print()
     print(f"{a.model}: greedy, prompt {a.prompt_len} ids, {a.new_tokens} new tokens, {a.threads} threads, "
           f"{a.iterations} timed runs per round (mean); transformers {transformers.__version__} / torch "
-          f"{torch.__version__}; StreamFormer {device}")
+          f"{torch.__version__} (SGEMM {sgemm:.0f} GFLOP/s); StreamFormer {device}")
     print()
     rounds = " | ".join(f"round {r} tok/s" for r in range(1, a.rounds + 1))
     print(f"| engine | batch | {rounds} | best tok/s | vs {names[0]} |")

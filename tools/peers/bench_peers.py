@@ -97,7 +97,7 @@ def main():
                     best[key] = r
 
     print()
-    print(f"best of {a.rounds} rounds; greedy, source {a.src_len} tokens, {a.new_tokens} new tokens, "
+    print(f"best of {a.rounds} rounds; {'greedy' if a.beams == 1 else f'{a.beams} beams'}, source {a.src_len} tokens, {a.new_tokens} new tokens, "
           f"{a.threads} threads; memory bandwidth measured {min(bandwidth)}-{max(bandwidth)} GB/s")
     print()
     print("| batch | engine | weights held | resident MB | tokens/s | vs ONNX Runtime | vs StreamFormer f32 |"
