@@ -18,11 +18,10 @@ import subprocess
 import sys
 import time
 
-import torch_blas
-
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_blas  # noqa: E402
 import torch_marian  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

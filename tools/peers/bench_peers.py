@@ -97,7 +97,8 @@ def main():
                     best[key] = r
 
     print()
-    print(f"best of {a.rounds} rounds; {'greedy' if a.beams == 1 else f'{a.beams} beams'}, source {a.src_len} tokens, {a.new_tokens} new tokens, "
+    search = "greedy" if a.beams == 1 else f"{a.beams} beams"
+    print(f"best of {a.rounds} rounds; {search}, source {a.src_len} tokens, {a.new_tokens} new tokens, "
           f"{a.threads} threads; memory bandwidth measured {min(bandwidth)}-{max(bandwidth)} GB/s")
     print()
     print("| batch | engine | weights held | resident MB | tokens/s | vs ONNX Runtime | vs StreamFormer f32 |"
