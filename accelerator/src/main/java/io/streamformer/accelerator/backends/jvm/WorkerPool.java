@@ -7,7 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fork-join for kernel loops: the caller and up to threads-1 daemon workers take chunks of a range from a shared
  * counter until none is left, so a thread that started late or was descheduled for a moment (other processes share
- * the cores) does not hold the others up. Workers spin briefly before parking, because a decoding step hands them a
+ * the cores) does not hold the others up: the caller waits only for the chunks another thread has claimed, never
+ * for a worker that has not woken up yet. Workers spin briefly before parking, because a decoding step hands them a
  * hundred small kernels in quick succession and a park/unpark round trip per kernel would dominate. How a range is
  * cut never changes a result: every kernel computes each of its items independently.
  */
@@ -19,12 +20,13 @@ final class WorkerPool implements AutoCloseable {
         void run(int from, int to, int worker);
     }
 
-    private static final long SPIN_NANOS = 200_000;
+    // long enough to bridge the gaps between a step's kernels, short enough not to take a core from Kafka's threads
+    private static final long SPIN_NANOS = 20_000;
+    /** While others finish their chunks, the caller spins this long, then yields its core to them. */
+    private static final long JOIN_SPIN_NANOS = 20_000;
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
 
     WorkerPool(int threads) {
@@ -56,23 +58,13 @@ final class WorkerPool implements AutoCloseable {
             body.run(0, n, 0);
             return;
         }
-        int chunks = Math.min(grains, threads * CHUNKS_PER_THREAD);
-        Job job = new Job(body, n, chunks);
-        pending.set(helpers);
+        Job job = new Job(body, n, Math.min(grains, threads * CHUNKS_PER_THREAD));
         for (int w = 0; w < helpers; w++) {
             workers[w].submit(job);
         }
-        Throwable own = null;
-        try {
-            job.drain(0);
-        } catch (Throwable t) {
-            own = t;
-            job.abandon();
-        }
-        while (pending.get() != 0) {
-            Thread.onSpinWait();
-        }
-        Throwable err = own != null ? own : failure.getAndSet(null);
+        job.drain(0);
+        job.awaitClaimedChunks();
+        Throwable err = job.failure.get();
         if (err instanceof RuntimeException re) {
             throw re;
         }
@@ -84,12 +76,18 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** One parallelFor: its chunks are claimed from a counter by whichever thread is free. */
+    /**
+     * One parallelFor: its chunks are claimed from a counter by whichever thread is free. Every claimed chunk is
+     * counted as finished, also after a failure (the rest are then skipped), so the caller can wait for exactly
+     * the chunks in flight on other threads.
+     */
     private static final class Job {
         final RangeBody body;
         final int n;
         final int chunks;
         final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
 
         Job(RangeBody body, int n, int chunks) {
             this.body = body;
@@ -97,15 +95,34 @@ final class WorkerPool implements AutoCloseable {
             this.chunks = chunks;
         }
 
+        /** Runs chunks until none is left to claim; never throws (a failure is kept for the caller). */
         void drain(int worker) {
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                body.run(bound(c), bound(c + 1), worker);
+                try {
+                    if (failure.get() == null) {
+                        body.run(bound(c), bound(c + 1), worker);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    finished.incrementAndGet();
+                }
             }
         }
 
-        /** After a failure: leave the rest undone. */
-        void abandon() {
-            next.set(chunks);
+        /** After the caller's own drain (so every chunk is claimed): waits for those running on other threads. */
+        void awaitClaimedChunks() {
+            if (finished.get() == chunks) {
+                return;
+            }
+            long spinUntil = System.nanoTime() + JOIN_SPIN_NANOS;
+            while (finished.get() != chunks) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield(); // the thread we wait for may be descheduled: let it have this core
+                }
+            }
         }
 
         private int bound(int c) {
@@ -163,15 +180,7 @@ final class WorkerPool implements AutoCloseable {
                     return;
                 }
                 done = submitted;
-                Job j = job;
-                try {
-                    j.drain(index);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                    j.abandon();
-                } finally {
-                    pending.decrementAndGet();
-                }
+                job.drain(index);
             }
         }
     }
