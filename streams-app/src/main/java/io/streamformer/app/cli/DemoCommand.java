@@ -120,7 +120,6 @@ public final class DemoCommand implements Callable<Integer> {
         p.put("application.id", "streamformer-demo");
         p.put("state.dir", stateDir.toString());
         p.put("num.stream.threads", "2");
-        p.put("commit.interval.ms", "100");
         p.put(MODEL_DIR, modelDir.toString());
         p.put(INPUT_TOPIC, INPUT);
         p.put(OUTPUT_TOPIC, OUTPUT);

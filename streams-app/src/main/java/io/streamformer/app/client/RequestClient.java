@@ -29,8 +29,14 @@ import java.util.UUID;
  */
 public final class RequestClient implements AutoCloseable {
 
-    /** What one poll brought. */
-    public record Received(List<InferenceResult> results, List<DeadLetter> deadLetters) {
+    /**
+     * What one poll brought; {@code forwardedAtMillis.get(i)} is result i's record timestamp: when the app forwarded
+     * it (it became visible at the commit after that).
+     */
+    public record Received(List<InferenceResult> results, List<DeadLetter> deadLetters, List<Long> forwardedAtMillis) {
+        public Received(List<InferenceResult> results, List<DeadLetter> deadLetters) {
+            this(results, deadLetters, List.of());
+        }
     }
 
     /** The consumer group of a client's reader is this prefix and a random UUID (an ACL on the prefix lets it in). */
@@ -111,14 +117,16 @@ public final class RequestClient implements AutoCloseable {
     public Received poll(Duration timeout) {
         List<InferenceResult> results = new ArrayList<>();
         List<DeadLetter> letters = new ArrayList<>();
+        List<Long> forwardedAt = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
             if (r.topic().equals(outputTopic)) {
                 results.add(serdes.results().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+                forwardedAt.add(r.timestamp());
             } else if (r.topic().equals(deadLetterTopic)) {
                 letters.add(serdes.deadLetters().deserializer().deserialize(r.topic(), r.headers(), r.value()));
             }
         }
-        return new Received(results, letters);
+        return new Received(results, letters, forwardedAt);
     }
 
     @Override

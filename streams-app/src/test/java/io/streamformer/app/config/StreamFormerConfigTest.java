@@ -47,6 +47,16 @@ class StreamFormerConfigTest {
     }
 
     @Test
+    void commitsEvery50MsUnlessTheFileSaysOtherwise() {
+        assertThat(StreamFormerConfig.from(minimal(), Map.of(), "test").streamsProperties())
+                .containsEntry("commit.interval.ms", "50");
+        Properties p = minimal();
+        p.put("commit.interval.ms", "500");
+        assertThat(StreamFormerConfig.from(p, Map.of(), "test").streamsProperties())
+                .containsEntry("commit.interval.ms", "500");
+    }
+
+    @Test
     void environmentVariablesOverrideTheFile() {
         Map<String, String> env = Map.of(
                 "STREAMFORMER_MODEL_DIR", "/elsewhere/model",
