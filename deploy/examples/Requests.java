@@ -16,8 +16,9 @@
 // required, and either input_ids (source token ids, ending with the model's EOS id) or "text": "Some English."
 // (tokenized by the app; the model must have a tokenizer). With --text true every non-blank line is a sentence
 // to translate, sent as a text request with the id text-N (N: the line number) and the model's default settings.
-// Output, one JSON object per line: each result ("text" is the output as text when the model has a tokenizer), or
-// each dead letter of a request that was sent.
+// Output, one JSON object per line: each result ("text" is the output as text when the model has a tokenizer;
+// latency_ms: the app's time from accepting the request to its last token; round_trip_ms: this client's, from the
+// send to the committed result read), or each dead letter of a request that was sent.
 // Options: --bootstrap-servers, --input-topic, --output-topic, --dlq-topic (the app's defaults), --timeout SECONDS,
 // --text true|false, --schema-registry-url URL (for streamformer.serde.format=confluent).
 
@@ -68,9 +69,11 @@ public class Requests {
             }
         }
         Set<String> waiting = new HashSet<>();
+        Map<String, Long> sentAt = new HashMap<>();
         try (RequestClient client = new RequestClient(opt.get("--bootstrap-servers"), opt.get("--input-topic"),
                 opt.get("--output-topic"), opt.get("--dlq-topic"), serdes)) {
             for (InferenceRequest r : requests) {
+                sentAt.put(r.getRequestId(), System.nanoTime());
                 client.send(r);
                 waiting.add(r.getRequestId());
             }
@@ -82,7 +85,7 @@ public class Requests {
                 RequestClient.Received got = client.poll(Duration.ofMillis(500));
                 for (InferenceResult r : got.results()) {
                     if (waiting.remove(r.getRequestId())) {
-                        System.out.println(json(r));
+                        System.out.println(json(r, (System.nanoTime() - sentAt.get(r.getRequestId())) / 1_000_000));
                     }
                 }
                 for (DeadLetter d : got.deadLetters()) {
@@ -117,7 +120,8 @@ public class Requests {
         return b.build();
     }
 
-    static String json(InferenceResult r) {
+    /** A result as JSON; latency_ms is the app's share (accepted to finished), round_trip_ms this client's. */
+    static String json(InferenceResult r, long roundTripMs) {
         ObjectNode o = JSON.createObjectNode();
         o.put("request_id", r.getRequestId());
         o.put("finish_reason", r.getFinishReason().name());
@@ -127,6 +131,7 @@ public class Requests {
         o.put("score", r.getScore());
         o.put("model_id", r.getModelId());
         o.put("latency_ms", r.getFinishedAt().toEpochMilli() - r.getEnqueuedAt().toEpochMilli());
+        o.put("round_trip_ms", roundTripMs);
         o.put("resumed_from_step", r.getResumedFromStep());
         if (r.getError() != null) o.put("error", r.getError());
         return o.toString();

@@ -47,13 +47,14 @@ class StreamFormerConfigTest {
     }
 
     @Test
-    void commitsEvery50MsUnlessTheFileSaysOtherwise() {
+    void commitsEvery50MsAndPollsEvery10UnlessTheFileSaysOtherwise() {
         assertThat(StreamFormerConfig.from(minimal(), Map.of(), "test").streamsProperties())
-                .containsEntry("commit.interval.ms", "50");
+                .containsEntry("commit.interval.ms", "50").containsEntry("poll.ms", "10");
         Properties p = minimal();
         p.put("commit.interval.ms", "500");
+        p.put("poll.ms", "100");
         assertThat(StreamFormerConfig.from(p, Map.of(), "test").streamsProperties())
-                .containsEntry("commit.interval.ms", "500");
+                .containsEntry("commit.interval.ms", "500").containsEntry("poll.ms", "100");
     }
 
     @Test
