@@ -37,8 +37,7 @@ public final class F32Panels extends PackedWeights {
     }
 
     @Override
-    void gemv(float[] x, int xOffset, float[] xScaled, int xScaledOffset, int panel, float[] out,
-              int outOffset) {
+    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk) {
         final int k = cols;
         final int kEven = k & ~1;
         final int kQuad = k & ~3;

@@ -34,7 +34,7 @@ public final class MatMul {
     public static final class Scratch {
         float[] panel = new float[0];
         float[] tile = new float[0];
-        float[] scaledInput = new float[0];
+        final float[] chunk = new float[PackedWeights.CHUNK_FLOATS];
 
         float[] panel(int size) {
             if (panel.length < size) {
@@ -50,11 +50,8 @@ public final class MatMul {
             return tile;
         }
 
-        float[] scaledInput(int size) {
-            if (scaledInput.length < size) {
-                scaledInput = new float[size];
-            }
-            return scaledInput;
+        float[] chunk() {
+            return chunk;
         }
     }
 
@@ -72,12 +69,7 @@ public final class MatMul {
         final int k = w.cols();
         float[] tile = scratch.tile(rows * PANEL_WIDTH);
         int blocked = rows >= 4 ? rows & ~3 : 0;
-        // the rows left to the one-row kernel, pre-scaled once for all panels where their type wants it
-        float[] scaled = scratch.scaledInput((rows - blocked) * k);
-        boolean[] isScaled = new boolean[rows - blocked];
-        for (int r = blocked; r < rows; r++) {
-            isScaled[r - blocked] = w.scaleInput(x, xOffset + r * k, scaled, (r - blocked) * k);
-        }
+        float[] chunk = scratch.chunk();
         for (int panel = panelFrom; panel < panelTo; panel++) {
             if (blocked > 0) {
                 float[] src;
@@ -95,8 +87,7 @@ public final class MatMul {
                 }
             }
             for (int r = blocked; r < rows; r++) {
-                w.gemv(x, xOffset + r * k, isScaled[r - blocked] ? scaled : null, (r - blocked) * k, panel, tile,
-                        r * PANEL_WIDTH);
+                w.gemv(x, xOffset + r * k, panel, tile, r * PANEL_WIDTH, chunk);
             }
             store(tile, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }

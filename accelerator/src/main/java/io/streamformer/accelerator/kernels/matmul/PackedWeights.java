@@ -18,6 +18,9 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
     static final int L = S.length();
     /** Output features per panel: two vectors. */
     public static final int PANEL_WIDTH = 2 * L;
+    /** Input features a {@link #gemv} may widen at a time into its chunk buffer: 128 × W floats, 16 KiB at W = 32. */
+    static final int CHUNK_K = 128;
+    static final int CHUNK_FLOATS = CHUNK_K * PANEL_WIDTH;
 
     protected final int rows;
     protected final int cols;
@@ -88,21 +91,11 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
     /**
      * Raw sums of one input row against panel {@code panel}: {@code out[outOffset + j] = Σ_k x[xOffset + k] ·
      * W'[panel·W + j][k]} for j in [0, W), W' the widened (I8: q / 256) values, even and odd k summed separately
-     * and added last (the order of every kernel here). {@code xScaled} holds what {@link #scaleInput} made of the
-     * row at {@code xScaledOffset}, or is null when it made nothing.
+     * and added last (the order of every kernel here). {@code chunk} is scratch space of at least
+     * {@link #CHUNK_FLOATS} floats for types that widen a stretch of the panel there first.
      */
-    abstract void gemv(float[] x, int xOffset, float[] xScaled, int xScaledOffset, int panel, float[] out,
-                       int outOffset);
+    abstract void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk);
 
     /** The fp32 panel {@code panel} of W' into {@code dst[0 .. W·cols)}, in the F32 layout. */
     abstract void decodePanel(int panel, float[] dst);
-
-    /**
-     * Prepares {@link #gemv}'s {@code xScaled} from one input row into {@code scratch[offset..offset+cols)}: some
-     * types decode faster against pre-scaled inputs. Returns false when this type needs none or the row cannot be
-     * scaled exactly.
-     */
-    boolean scaleInput(float[] x, int xOffset, float[] scratch, int offset) {
-        return false;
-    }
 }
