@@ -37,10 +37,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 public class Requests {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -68,14 +66,12 @@ public class Requests {
                         .setText(line.strip()).build() : request(line));
             }
         }
-        Set<String> waiting = new HashSet<>();
-        Map<String, Long> sentAt = new HashMap<>();
+        Map<String, Long> waiting = new HashMap<>(); // request id -> when it was sent (System.nanoTime)
         try (RequestClient client = new RequestClient(opt.get("--bootstrap-servers"), opt.get("--input-topic"),
                 opt.get("--output-topic"), opt.get("--dlq-topic"), serdes)) {
             for (InferenceRequest r : requests) {
-                sentAt.put(r.getRequestId(), System.nanoTime());
+                waiting.put(r.getRequestId(), System.nanoTime());
                 client.send(r);
-                waiting.add(r.getRequestId());
             }
             client.flush();
             System.err.printf("sent %d requests to %s; waiting for results...%n", requests.size(),
@@ -84,19 +80,20 @@ public class Requests {
             while (!waiting.isEmpty() && System.nanoTime() < deadline) {
                 RequestClient.Received got = client.poll(Duration.ofMillis(500));
                 for (InferenceResult r : got.results()) {
-                    if (waiting.remove(r.getRequestId())) {
-                        System.out.println(json(r, (System.nanoTime() - sentAt.get(r.getRequestId())) / 1_000_000));
+                    Long sentAt = waiting.remove(r.getRequestId());
+                    if (sentAt != null) {
+                        System.out.println(json(r, (System.nanoTime() - sentAt) / 1_000_000));
                     }
                 }
                 for (DeadLetter d : got.deadLetters()) {
-                    if (d.getRequestId() != null && waiting.remove(d.getRequestId())) {
+                    if (d.getRequestId() != null && waiting.remove(d.getRequestId()) != null) {
                         System.out.println(json(d));
                     }
                 }
             }
         }
         if (!waiting.isEmpty()) {
-            System.err.println("no answer within the timeout for: " + waiting);
+            System.err.println("no answer within the timeout for: " + waiting.keySet());
             System.exit(1);
         }
     }

@@ -530,20 +530,17 @@ public final class KafkaBenchCommand implements Callable<Integer> {
 
     /** Kafka Streams' own figures for its commits (the transactions that publish results), over its metrics' window. */
     private static void printCommits(StreamFormerApp app) {
-        double[] rate = {0}, avg = {Double.NaN}, max = {Double.NaN};
-        app.registry().getMeters().forEach(m -> {
-            String name = m.getId().getName();
-            double v = m.measure().iterator().next().getValue();
-            switch (name) {
-                case "kafka.stream.thread.commit.rate" -> rate[0] += v;
-                case "kafka.stream.thread.commit.latency.avg" -> avg[0] = Double.isNaN(avg[0]) ? v : Math.max(avg[0], v);
-                case "kafka.stream.thread.commit.latency.max" -> max[0] = Double.isNaN(max[0]) ? v : Math.max(max[0], v);
-                default -> {
-                }
-            }
-        });
+        double rate = commitFigures(app, "rate").sum(); // per stream thread
+        double avg = commitFigures(app, "latency.avg").max().orElse(Double.NaN);
+        double max = commitFigures(app, "latency.max").max().orElse(Double.NaN);
         System.out.printf("  Kafka Streams commits (its metrics' recent window): %.1f per second, %.1f ms on average,"
-                + " %.0f ms at most%n", rate[0], avg[0], max[0]);
+                + " %.0f ms at most%n", rate, avg, max);
+    }
+
+    /** {@code kafka.stream.thread.commit.<figure>} of every stream thread. */
+    private static java.util.stream.DoubleStream commitFigures(StreamFormerApp app, String figure) {
+        return app.registry().find("kafka.stream.thread.commit." + figure).meters().stream()
+                .mapToDouble(m -> m.measure().iterator().next().getValue());
     }
 
     /** Per request, the time from its send to its result being read and its sequence; the tokens generated in all. */

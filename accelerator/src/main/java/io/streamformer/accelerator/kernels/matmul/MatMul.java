@@ -12,7 +12,8 @@ import static io.streamformer.accelerator.kernels.matmul.PackedWeights.S;
  * for any {@link PackedWeights} type.
  *
  * <p>One input row (a decoding step of one sequence) streams each panel once with the type's own kernel, which
- * widens the weights in registers: this is the memory-bound case, where 16- and 8-bit weights pay off. Four rows
+ * widens the weights as it goes (in registers, or F16 a stretch at a time into a small L1 buffer): this is the
+ * memory-bound case, where 16- and 8-bit weights pay off. Four rows
  * or more share a widened fp32 copy of each panel (decoded once per panel, then cached) in blocks of four rows whose
  * 16 accumulators stay in registers; the rows left over take the one-row kernel. Even and odd k accumulate
  * separately and are added at the end, the order of the BLAS kernels behind PyTorch's Linear, which keeps logits of
@@ -34,6 +35,7 @@ public final class MatMul {
     public static final class Scratch {
         float[] panel = new float[0];
         float[] tile = new float[0];
+        /** Where a one-row kernel may widen a stretch of a 16-bit panel (F16). */
         final float[] chunk = new float[PackedWeights.CHUNK_FLOATS];
 
         float[] panel(int size) {
@@ -50,9 +52,6 @@ public final class MatMul {
             return tile;
         }
 
-        float[] chunk() {
-            return chunk;
-        }
     }
 
     /** What happens to a raw sum before it is stored: bias (may be null), output scale, activation. */
@@ -69,7 +68,6 @@ public final class MatMul {
         final int k = w.cols();
         float[] tile = scratch.tile(rows * PANEL_WIDTH);
         int blocked = rows >= 4 ? rows & ~3 : 0;
-        float[] chunk = scratch.chunk();
         for (int panel = panelFrom; panel < panelTo; panel++) {
             if (blocked > 0) {
                 float[] src;
@@ -87,7 +85,7 @@ public final class MatMul {
                 }
             }
             for (int r = blocked; r < rows; r++) {
-                w.gemv(x, xOffset + r * k, panel, tile, r * PANEL_WIDTH, chunk);
+                w.gemv(x, xOffset + r * k, panel, tile, r * PANEL_WIDTH, scratch.chunk);
             }
             store(tile, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }
