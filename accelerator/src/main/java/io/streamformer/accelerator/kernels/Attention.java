@@ -16,19 +16,29 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Both products accumulate in order with a separate multiply and add, as torch's bmm does for
  * attention-sized matrices: scores of large models' first layers reach the hundreds with gaps below 1,
- * so the rounding order shows in the logits, and this order keeps them within 1e-5 of transformers.
+ * so the rounding order shows in the logits, and this order keeps them within 1e-5 of transformers. The
+ * vector lanes keep that order: a score vector holds 16 keys, each lane summing its own key's products
+ * dimension by dimension (the keys' i-th values are gathered, since the cache holds keys as rows), and the
+ * query heads that share a key head use each gathered vector together.
  */
 public final class Attention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Query heads scored together against one gathered key vector. */
+    private static final int HEADS_PER_PASS = 4;
 
     private Attention() {
     }
 
+    /** Scratch floats {@link #attend} needs per thread for {@code maxKeys} keys. */
+    public static int scratchSize(int maxKeys) {
+        return HEADS_PER_PASS * maxKeys;
+    }
+
     /**
-     * Computes (row, head) pairs task in [taskFrom, taskTo), task = row * heads + head. Rows of q and out have width
-     * heads·headDim, rows of keys and values kvHeads·headDim; {@code scores} is scratch of at least max(keyCount)
-     * floats.
+     * Computes (row, key head) pairs task in [taskFrom, taskTo), task = row * kvHeads + kvHead, for every query head
+     * of that key head. Rows of q and out have width heads·headDim, rows of keys and values kvHeads·headDim;
+     * {@code scores} is scratch of at least {@link #scratchSize}(max(keyCount)) floats.
      */
     public static void attend(float[] q, float[] keys, float[] values, int[] keyStart, int[] keyCount,
                               int heads, int kvHeads, int headDim, float scale, float[] out, float[] scores,
@@ -36,60 +46,81 @@ public final class Attention {
         final int d = heads * headDim;
         final int kvd = kvHeads * headDim;
         final int group = heads / kvHeads;
-        final int bound = headDim >= L ? S.loopBound(headDim) : 0;
+        int[] keyRows = new int[L];
+        for (int j = 0; j < L; j++) {
+            keyRows[j] = j * kvd;
+        }
         for (int task = taskFrom; task < taskTo; task++) {
-            int row = task / heads;
-            int h = task % heads;
-            int kvh = h / group;
-            int qo = row * d + h * headDim;
+            int row = task / kvHeads;
+            int kvh = task % kvHeads;
             int start = keyStart[row];
             int count = keyCount[row];
-
-            scores(q, qo, keys, start * kvd + kvh * headDim, kvd, headDim, count, scores);
-            if (scale != 1f) {
-                for (int j = 0; j < count; j++) {
-                    scores[j] *= scale;
+            int kvBase = start * kvd + kvh * headDim;
+            for (int g = 0; g < group; g += HEADS_PER_PASS) {
+                int n = Math.min(HEADS_PER_PASS, group - g);
+                int qo = row * d + (kvh * group + g) * headDim;
+                int blocked = count - count % L;
+                if (n == 1) {
+                    gatheredScores(q, qo, keys, kvBase, kvd, headDim, blocked, scores, keyRows);
+                } else {
+                    // four heads per pass: past the group's end it repeats the last one and ignores it
+                    int last = qo + (n - 1) * headDim;
+                    gatheredScores(q, qo, Math.min(qo + headDim, last), Math.min(qo + 2 * headDim, last),
+                            Math.min(qo + 3 * headDim, last), keys, kvBase, kvd, headDim, blocked, count, scores,
+                            keyRows);
                 }
-            }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < count; j++) {
-                max = Math.max(max, scores[j]);
-            }
-            float sum = 0f;
-            for (int j = 0; j < count; j++) {
-                float e = (float) Math.exp(scores[j] - max);
-                scores[j] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < count; j++) {
-                scores[j] *= inv;
-            }
-
-            int vBase = start * kvd + kvh * headDim;
-            int i = 0;
-            for (; i < bound; i += L) {
-                FloatVector acc = FloatVector.zero(S);
-                int vo = vBase + i;
-                for (int j = 0; j < count; j++, vo += kvd) {
-                    acc = acc.add(FloatVector.fromArray(S, values, vo).mul(FloatVector.broadcast(S, scores[j])));
+                for (int s = 0; s < n; s++) {
+                    scalarScores(q, qo + s * headDim, keys, kvBase, kvd, headDim, blocked, count, scores, s * count);
                 }
-                acc.intoArray(out, qo + i);
-            }
-            for (; i < headDim; i++) {
-                float acc = 0f;
-                int vo = vBase + i;
-                for (int j = 0; j < count; j++, vo += kvd) {
-                    acc += values[vo] * scores[j];
+                for (int s = 0; s < n; s++) {
+                    softmaxInPlace(scores, s * count, count, scale);
+                    weightedValues(scores, s * count, count, values, kvBase, kvd, headDim, out, qo + s * headDim);
                 }
-                out[qo + i] = acc;
             }
         }
     }
 
-    /** scores[j] = q · k_j for j in [0, count), four keys at a time for instruction-level parallelism. */
-    private static void scores(float[] q, int qo, float[] keys, int ko, int stride, int n, int count, float[] scores) {
-        int j = 0;
+    /**
+     * scores[s·count + j] = q_s · k_j for the four queries at qo0..qo3 and j in [0, blocked), blocked a multiple of
+     * the vector length: sixteen keys per vector, each lane in the order of {@link #scalarScores}.
+     */
+    private static void gatheredScores(float[] q, int qo0, int qo1, int qo2, int qo3, float[] keys, int ko,
+                                       int stride, int n, int blocked, int count, float[] scores, int[] keyRows) {
+        for (int j = 0; j < blocked; j += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            int base = ko + j * stride;
+            for (int i = 0; i < n; i++) {
+                FloatVector k = FloatVector.fromArray(S, keys, base + i, keyRows, 0);
+                a0 = a0.add(k.mul(q[qo0 + i]));
+                a1 = a1.add(k.mul(q[qo1 + i]));
+                a2 = a2.add(k.mul(q[qo2 + i]));
+                a3 = a3.add(k.mul(q[qo3 + i]));
+            }
+            a0.intoArray(scores, j);
+            a1.intoArray(scores, count + j);
+            a2.intoArray(scores, 2 * count + j);
+            a3.intoArray(scores, 3 * count + j);
+        }
+    }
+
+    /** The one-query form of the above. */
+    private static void gatheredScores(float[] q, int qo, float[] keys, int ko, int stride, int n, int blocked,
+                                       float[] scores, int[] keyRows) {
+        for (int j = 0; j < blocked; j += L) {
+            FloatVector a = FloatVector.zero(S);
+            int base = ko + j * stride;
+            for (int i = 0; i < n; i++) {
+                a = a.add(FloatVector.fromArray(S, keys, base + i, keyRows, 0).mul(q[qo + i]));
+            }
+            a.intoArray(scores, j);
+        }
+    }
+
+    /** scores[so + j] = q · k_j for j in [from, count), four keys at a time for instruction-level parallelism. */
+    private static void scalarScores(float[] q, int qo, float[] keys, int ko, int stride, int n, int from, int count,
+                                     float[] scores, int so) {
+        int j = from;
         for (; j + 4 <= count; j += 4) {
             int k0 = ko + j * stride;
             int k1 = k0 + stride;
@@ -103,10 +134,10 @@ public final class Attention {
                 s2 += qi * keys[k2 + i];
                 s3 += qi * keys[k3 + i];
             }
-            scores[j] = s0;
-            scores[j + 1] = s1;
-            scores[j + 2] = s2;
-            scores[j + 3] = s3;
+            scores[so + j] = s0;
+            scores[so + j + 1] = s1;
+            scores[so + j + 2] = s2;
+            scores[so + j + 3] = s3;
         }
         for (; j < count; j++) {
             int k0 = ko + j * stride;
@@ -114,7 +145,72 @@ public final class Attention {
             for (int i = 0; i < n; i++) {
                 s0 += q[qo + i] * keys[k0 + i];
             }
-            scores[j] = s0;
+            scores[so + j] = s0;
+        }
+    }
+
+    /** scores[from..from+count) scaled, then softmax, as torch.softmax in fp32 (max, exp, sum in order). */
+    private static void softmaxInPlace(float[] scores, int from, int count, float scale) {
+        int to = from + count;
+        if (scale != 1f) {
+            for (int j = from; j < to; j++) {
+                scores[j] *= scale;
+            }
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            max = Math.max(max, scores[j]);
+        }
+        float sum = 0f;
+        for (int j = from; j < to; j++) {
+            float e = (float) Math.exp(scores[j] - max);
+            scores[j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = from; j < to; j++) {
+            scores[j] *= inv;
+        }
+    }
+
+    /**
+     * out[oo..oo+n) = Σ_j p_j · v_j over the count value rows from {@code values[vBase..]}, in order of j; four
+     * vectors of dimensions at a time so that four sums are in flight.
+     */
+    private static void weightedValues(float[] p, int pFrom, int count, float[] values, int vBase, int stride, int n,
+                                       float[] out, int oo) {
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            int vo = vBase + i;
+            for (int j = 0; j < count; j++, vo += stride) {
+                FloatVector w = FloatVector.broadcast(S, p[pFrom + j]);
+                a0 = a0.add(FloatVector.fromArray(S, values, vo).mul(w));
+                a1 = a1.add(FloatVector.fromArray(S, values, vo + L).mul(w));
+                a2 = a2.add(FloatVector.fromArray(S, values, vo + 2 * L).mul(w));
+                a3 = a3.add(FloatVector.fromArray(S, values, vo + 3 * L).mul(w));
+            }
+            a0.intoArray(out, oo + i);
+            a1.intoArray(out, oo + i + L);
+            a2.intoArray(out, oo + i + 2 * L);
+            a3.intoArray(out, oo + i + 3 * L);
+        }
+        for (; i + L <= n; i += L) {
+            FloatVector acc = FloatVector.zero(S);
+            int vo = vBase + i;
+            for (int j = 0; j < count; j++, vo += stride) {
+                acc = acc.add(FloatVector.fromArray(S, values, vo).mul(FloatVector.broadcast(S, p[pFrom + j])));
+            }
+            acc.intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float acc = 0f;
+            int vo = vBase + i;
+            for (int j = 0; j < count; j++, vo += stride) {
+                acc += values[vo] * p[pFrom + j];
+            }
+            out[oo + i] = acc;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.streamformer.accelerator.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,7 +31,11 @@ public final class Softmax {
 
     /** log(sum(exp(x))) computed stably; -inf when every entry is -inf. */
     public static float logSumExp(float[] x, int from, int n) {
-        float m = max(x, from, n);
+        return logSumExp(x, from, n, max(x, from, n));
+    }
+
+    /** {@link #logSumExp(float[], int, int)} given the row's maximum {@code m}. */
+    private static float logSumExp(float[] x, int from, int n, float m) {
         if (m == Float.NEGATIVE_INFINITY) {
             return m;
         }
@@ -74,8 +79,21 @@ public final class Softmax {
 
     /** Index of the largest entry (the first one on ties, as torch.argmax). */
     public static int argmax(float[] x, int from, int n) {
-        float m = max(x, from, n);
-        for (int i = 0; i < n; i++) {
+        return firstIndexOf(x, from, n, max(x, from, n));
+    }
+
+    /** Index of the first entry equal to {@code m} (0 when none is, as when every entry is NaN). */
+    private static int firstIndexOf(float[] x, int from, int n, float m) {
+        int bound = S.loopBound(n);
+        FloatVector mv = FloatVector.broadcast(S, m);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            VectorMask<Float> hit = FloatVector.fromArray(S, x, from + i).eq(mv);
+            if (hit.anyTrue()) {
+                return i + hit.firstTrue();
+            }
+        }
+        for (; i < n; i++) {
             if (x[from + i] == m) {
                 return i;
             }
@@ -91,13 +109,14 @@ public final class Softmax {
      */
     public static void chooseGreedy(float[] row, int offset, int vocab, int[] bans, int banFrom, int banCount,
                                     int forced, float[] out, int o) {
-        float lse = logSumExp(row, offset, vocab);
+        float max = max(row, offset, vocab);
+        float lse = logSumExp(row, offset, vocab, max);
         int token = forced;
         float value;
         if (token >= 0) {
             value = row[offset + token];
         } else {
-            token = argmax(row, offset, vocab);
+            token = firstIndexOf(row, offset, vocab, max);
             value = row[offset + token];
             if (isBanned(bans, banFrom, banCount, token)) {
                 // rare: the best is banned; scan again with the bans applied

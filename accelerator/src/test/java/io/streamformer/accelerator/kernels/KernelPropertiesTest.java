@@ -133,6 +133,38 @@ class KernelPropertiesTest {
         assertClose(read(out, rows * d), ReferenceKernels.attention(q, k, v, start, count, rows, heads, headDim), 2e-5);
     }
 
+    /**
+     * The kernel's vector lanes (16 keys per gathered vector, query heads of a key head together) must keep the
+     * scalar order of sums that transformers' parity depends on: bit for bit, with grouped heads and long key ranges.
+     */
+    @Property(tries = 60)
+    void attentionSumsInTheScalarOrder(@ForAll @IntRange(min = 1, max = 5) int rows,
+                                       @ForAll @IntRange(min = 1, max = 3) int kvHeads,
+                                       @ForAll @IntRange(min = 1, max = 6) int group,
+                                       @ForAll @IntRange(min = 1, max = 70) int headDim,
+                                       @ForAll @IntRange(min = 1, max = 80) int keyRows,
+                                       @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int heads = kvHeads * group;
+        int d = heads * headDim;
+        int kvd = kvHeads * headDim;
+        float[] q = random(r, rows * d, 2);
+        float[] k = random(r, keyRows * kvd, 2);
+        float[] v = random(r, keyRows * kvd, 1);
+        int[] start = new int[rows];
+        int[] count = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            start[i] = r.nextInt(keyRows);
+            count[i] = 1 + r.nextInt(keyRows - start[i]);
+        }
+        float scale = (float) (1 / Math.sqrt(headDim));
+        FloatTensor out = BACKEND.allocate(rows * d);
+        BACKEND.attention(tensor(q), rows, tensor(k), tensor(v), ints(start), ints(count), heads, kvHeads, headDim,
+                scale, out);
+        assertThat(read(out, rows * d)).containsExactly(
+                ReferenceKernels.attentionInOrder(q, k, v, start, count, rows, heads, kvHeads, headDim, scale));
+    }
+
     @Property(tries = 200)
     void vectorExpIsAccurateAndEqualsTheScalarTwin(@ForAll @FloatRange(min = -100, max = 90) float x) {
         float[] out = new float[VectorMath.S.length()];

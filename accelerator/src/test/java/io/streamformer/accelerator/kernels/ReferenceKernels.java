@@ -106,6 +106,49 @@ final class ReferenceKernels {
         return out;
     }
 
+    /**
+     * Attention in fp32 one scalar at a time in the order Attention's doc specifies: each score summed over the
+     * dimensions in order (multiply, then add), scaled, softmax (max, exp, sum in order, times 1/sum), each output
+     * summed over the keys in order. Grouped-query: head h reads key head h / (heads / kvHeads).
+     */
+    static float[] attentionInOrder(float[] q, float[] k, float[] v, int[] start, int[] count, int rows, int heads,
+                                    int kvHeads, int hd, float scale) {
+        int d = heads * hd;
+        int kvd = kvHeads * hd;
+        float[] out = new float[rows * d];
+        for (int r = 0; r < rows; r++) {
+            for (int h = 0; h < heads; h++) {
+                int kh = h / (heads / kvHeads);
+                float[] p = new float[count[r]];
+                for (int j = 0; j < count[r]; j++) {
+                    float s = 0f;
+                    for (int i = 0; i < hd; i++) {
+                        s += q[r * d + h * hd + i] * k[(start[r] + j) * kvd + kh * hd + i];
+                    }
+                    p[j] = scale != 1f ? s * scale : s;
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (float s : p) {
+                    max = Math.max(max, s);
+                }
+                float sum = 0f;
+                for (int j = 0; j < p.length; j++) {
+                    p[j] = (float) Math.exp(p[j] - max);
+                    sum += p[j];
+                }
+                float inv = 1f / sum;
+                for (int i = 0; i < hd; i++) {
+                    float acc = 0f;
+                    for (int j = 0; j < p.length; j++) {
+                        acc += v[(start[r] + j) * kvd + kh * hd + i] * (p[j] * inv);
+                    }
+                    out[r * d + h * hd + i] = acc;
+                }
+            }
+        }
+        return out;
+    }
+
     static double logSumExp(float[] x) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : x) {

@@ -249,10 +249,12 @@ public final class JvmBackend implements Backend {
             maxKeys = Math.max(maxKeys, counts[r]);
             work += counts[r];
         }
-        ensureScratch(maxKeys);
+        ensureScratch(Attention.scratchSize(maxKeys));
         float[][] sc = scratch;
-        int tasks = rows * heads;
-        int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, 2 * work * headDim / Math.max(1, rows)));
+        // a task is one row's key head with the query heads that read it
+        int tasks = rows * kvHeads;
+        long taskWork = 2 * work * headDim * (heads / kvHeads) / Math.max(1, rows);
+        int grain = (int) Math.max(1, PARALLEL_MIN_WORK / Math.max(1, taskWork));
         pool.parallelFor(tasks, grain, (from, to, worker) ->
                 Attention.attend(qs, ks, vs, starts, counts, heads, kvHeads, headDim, scale, o, sc[worker], from, to));
     }
