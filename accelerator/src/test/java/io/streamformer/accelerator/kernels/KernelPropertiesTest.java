@@ -77,9 +77,9 @@ class KernelPropertiesTest {
         assertClose(read(out, rows * n), ReferenceKernels.linear(x, rows, w, n, k, b, act), 2e-5);
     }
 
-    @Property(tries = 20)
-    void linearRowsAreIndependentOfTheirBatch(@ForAll @IntRange(min = 2, max = 13) int rows,
-                                              @ForAll @IntRange(min = 1, max = 70) int k,
+    @Property(tries = 30)
+    void linearRowsAreIndependentOfTheirBatch(@ForAll @IntRange(min = 2, max = 17) int rows,
+                                              @ForAll @IntRange(min = 1, max = 200) int k,
                                               @ForAll @IntRange(min = 1, max = 70) int n,
                                               @ForAll @IntRange(min = 0, max = 1000) int seed) {
         SplittableRandom r = new SplittableRandom(seed);
