@@ -56,10 +56,10 @@ public final class Attention {
             int start = keyStart[row];
             int count = keyCount[row];
             int kvBase = start * kvd + kvh * headDim;
+            int blocked = count - count % L; // keys in whole vectors; the rest are scored one by one
             for (int g = 0; g < group; g += HEADS_PER_PASS) {
                 int n = Math.min(HEADS_PER_PASS, group - g);
                 int qo = row * d + (kvh * group + g) * headDim;
-                int blocked = count - count % L;
                 if (n == 1) {
                     gatheredScores(q, qo, keys, kvBase, kvd, headDim, blocked, scores, keyRows);
                 } else {
@@ -104,7 +104,7 @@ public final class Attention {
         }
     }
 
-    /** The one-query form of the above. */
+    /** The one-query form of the above, for multi-head attention, where four repeated queries would cost more. */
     private static void gatheredScores(float[] q, int qo, float[] keys, int ko, int stride, int n, int blocked,
                                        float[] scores, int[] keyRows) {
         for (int j = 0; j < blocked; j += L) {

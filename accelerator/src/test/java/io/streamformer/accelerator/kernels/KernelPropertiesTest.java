@@ -110,6 +110,17 @@ class KernelPropertiesTest {
         assertClose(read(out, rows * d), ReferenceKernels.addLayerNorm(x, res, g, b, 1e-5f, rows, d), 2e-5);
     }
 
+    /** Per query row, a random non-empty range [start, start + count) of the keyRows keys: {start, count}. */
+    private static int[][] keyRanges(SplittableRandom r, int rows, int keyRows) {
+        int[] start = new int[rows];
+        int[] count = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            start[i] = r.nextInt(keyRows);
+            count[i] = 1 + r.nextInt(keyRows - start[i]);
+        }
+        return new int[][] {start, count};
+    }
+
     @Property(tries = 40)
     void attentionMatchesReference(@ForAll @IntRange(min = 1, max = 7) int rows,
                                    @ForAll @IntRange(min = 1, max = 4) int heads,
@@ -121,12 +132,9 @@ class KernelPropertiesTest {
         float[] q = random(r, rows * d, 0.5);
         float[] k = random(r, keyRows * d, 1);
         float[] v = random(r, keyRows * d, 1);
-        int[] start = new int[rows];
-        int[] count = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            start[i] = r.nextInt(keyRows);
-            count[i] = 1 + r.nextInt(keyRows - start[i]);
-        }
+        int[][] ranges = keyRanges(r, rows, keyRows);
+        int[] start = ranges[0];
+        int[] count = ranges[1];
         FloatTensor out = BACKEND.allocate(rows * d);
         BACKEND.attention(tensor(q), rows, tensor(k), tensor(v), ints(start), ints(count), heads, heads, headDim, 1f,
                 out);
@@ -151,12 +159,9 @@ class KernelPropertiesTest {
         float[] q = random(r, rows * d, 2);
         float[] k = random(r, keyRows * kvd, 2);
         float[] v = random(r, keyRows * kvd, 1);
-        int[] start = new int[rows];
-        int[] count = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            start[i] = r.nextInt(keyRows);
-            count[i] = 1 + r.nextInt(keyRows - start[i]);
-        }
+        int[][] ranges = keyRanges(r, rows, keyRows);
+        int[] start = ranges[0];
+        int[] count = ranges[1];
         float scale = (float) (1 / Math.sqrt(headDim));
         FloatTensor out = BACKEND.allocate(rows * d);
         BACKEND.attention(tensor(q), rows, tensor(k), tensor(v), ints(start), ints(count), heads, kvHeads, headDim,
