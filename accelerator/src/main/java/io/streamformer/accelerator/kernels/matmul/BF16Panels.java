@@ -79,6 +79,50 @@ public final class BF16Panels extends PackedWeights {
         e1.add(o1).intoArray(out, outOffset + L);
     }
 
+    /** Two streams in flight: one panel at a time a core here read bf16 at ~60% of what it reads fp32 at. */
+    @Override
+    boolean streamsTwoPanels() {
+        return true;
+    }
+
+    @Override
+    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB,
+               float[] chunk) {
+        final int k = cols;
+        final int kEven = k & ~1;
+        final short[] p = panels;
+        FloatVector e0 = FloatVector.zero(S), e1 = FloatVector.zero(S);
+        FloatVector o0 = FloatVector.zero(S), o1 = FloatVector.zero(S);
+        FloatVector f0 = FloatVector.zero(S), f1 = FloatVector.zero(S);
+        FloatVector q0 = FloatVector.zero(S), q1 = FloatVector.zero(S);
+        int wa = panelA * PANEL_WIDTH * k;
+        int wb = panelB * PANEL_WIDTH * k;
+        int i = 0;
+        for (; i < kEven; i += 2, wa += 2 * PANEL_WIDTH, wb += 2 * PANEL_WIDTH) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wa).fma(a, e0);
+            e1 = widen(p, wa + L).fma(a, e1);
+            f0 = widen(p, wb).fma(a, f0);
+            f1 = widen(p, wb + L).fma(a, f1);
+            FloatVector b = FloatVector.broadcast(S, x[xOffset + i + 1]);
+            o0 = widen(p, wa + PANEL_WIDTH).fma(b, o0);
+            o1 = widen(p, wa + PANEL_WIDTH + L).fma(b, o1);
+            q0 = widen(p, wb + PANEL_WIDTH).fma(b, q0);
+            q1 = widen(p, wb + PANEL_WIDTH + L).fma(b, q1);
+        }
+        if (i < k) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wa).fma(a, e0);
+            e1 = widen(p, wa + L).fma(a, e1);
+            f0 = widen(p, wb).fma(a, f0);
+            f1 = widen(p, wb + L).fma(a, f1);
+        }
+        e0.add(o0).intoArray(outA, offA);
+        e1.add(o1).intoArray(outA, offA + L);
+        f0.add(q0).intoArray(outB, offB);
+        f1.add(q1).intoArray(outB, offB + L);
+    }
+
     @Override
     void decodePanel(int panel, float[] dst) {
         int base = panel * PANEL_WIDTH * cols;

@@ -13,7 +13,8 @@ import static io.streamformer.accelerator.kernels.matmul.PackedWeights.S;
  *
  * <p>One input row (a decoding step of one sequence) streams each panel once with the type's own kernel, which
  * widens the weights as it goes (in registers, or F16 a stretch at a time into a small L1 buffer): this is the
- * memory-bound case, where 16- and 8-bit weights pay off. Four rows
+ * memory-bound case, where 16- and 8-bit weights pay off (BF16 streams two panels at once, as one stream its
+ * widening left too few loads in flight). Four rows
  * or more share a widened fp32 copy of each panel (decoded once per panel, then cached) in blocks of four rows whose
  * 16 accumulators stay in registers; the rows left over take the one-row kernel. Even and odd k accumulate
  * separately and are added at the end, the order of the BLAS kernels behind PyTorch's Linear, which keeps logits of
@@ -35,6 +36,7 @@ public final class MatMul {
     public static final class Scratch {
         float[] panel = new float[0];
         float[] tile = new float[0];
+        float[] secondTile = new float[0];
         /** Where a one-row kernel may widen a stretch of a 16-bit panel (F16). */
         final float[] chunk = new float[PackedWeights.CHUNK_FLOATS];
 
@@ -52,6 +54,13 @@ public final class MatMul {
             return tile;
         }
 
+        float[] secondTile(int size) {
+            if (secondTile.length < size) {
+                secondTile = new float[size];
+            }
+            return secondTile;
+        }
+
     }
 
     /** What happens to a raw sum before it is stored: bias (may be null), output scale, activation. */
@@ -65,6 +74,25 @@ public final class MatMul {
      */
     public static void linear(float[] x, int xOffset, int rows, PackedWeights w, Epilogue epilogue, float[] out,
                               int outOffset, int panelFrom, int panelTo, Scratch scratch) {
+        if (rows < 4 && w.streamsTwoPanels()) {
+            linearTwoStreams(x, xOffset, rows, w, epilogue, out, outOffset, panelFrom, panelTo, scratch);
+        } else {
+            linearPanelByPanel(x, xOffset, rows, w, epilogue, out, outOffset, panelFrom, panelTo, scratch);
+        }
+        if (epilogue.activation() != Activation.IDENTITY) {
+            // over each row's columns of these panels at once: long ranges keep the activation's loop efficient
+            int colFrom = panelFrom * PANEL_WIDTH;
+            int colTo = Math.min(w.rows(), panelTo * PANEL_WIDTH);
+            for (int r = 0; r < rows; r++) {
+                int o = outOffset + r * w.rows();
+                epilogue.activation().applyInPlace(out, o + colFrom, o + colTo);
+            }
+        }
+    }
+
+    /** Raw sums and epilogue (no activation) one panel at a time: blocks of four rows, then one-row kernels. */
+    private static void linearPanelByPanel(float[] x, int xOffset, int rows, PackedWeights w, Epilogue epilogue,
+                                           float[] out, int outOffset, int panelFrom, int panelTo, Scratch scratch) {
         final int k = w.cols();
         float[] tile = scratch.tile(rows * PANEL_WIDTH);
         int blocked = rows >= 4 ? rows & ~3 : 0;
@@ -89,14 +117,33 @@ public final class MatMul {
             }
             store(tile, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }
-        if (epilogue.activation() != Activation.IDENTITY) {
-            // over each row's columns of these panels at once: long ranges keep the activation's loop efficient
-            int colFrom = panelFrom * PANEL_WIDTH;
-            int colTo = Math.min(w.rows(), panelTo * PANEL_WIDTH);
+    }
+
+    /**
+     * Raw sums and epilogue (no activation) of fewer than four rows with the one-row kernels, two panels at a time
+     * to keep two weight streams in flight: panel i of the range's first half with panel i of its second half, an odd
+     * last panel alone.
+     */
+    private static void linearTwoStreams(float[] x, int xOffset, int rows, PackedWeights w, Epilogue epilogue,
+                                         float[] out, int outOffset, int panelFrom, int panelTo, Scratch scratch) {
+        final int k = w.cols();
+        float[] tileA = scratch.tile(rows * PANEL_WIDTH);
+        float[] tileB = scratch.secondTile(rows * PANEL_WIDTH);
+        int half = (panelTo - panelFrom) / 2;
+        for (int a = panelFrom; a < panelFrom + half; a++) {
+            int b = a + half;
             for (int r = 0; r < rows; r++) {
-                int o = outOffset + r * w.rows();
-                epilogue.activation().applyInPlace(out, o + colFrom, o + colTo);
+                int t = r * PANEL_WIDTH;
+                w.gemv2(x, xOffset + r * k, a, tileA, t, b, tileB, t, scratch.chunk);
             }
+            store(tileA, rows, a, w.rows(), w.columnScales(), epilogue, out, outOffset);
+            store(tileB, rows, b, w.rows(), w.columnScales(), epilogue, out, outOffset);
+        }
+        for (int panel = panelFrom + 2 * half; panel < panelTo; panel++) {
+            for (int r = 0; r < rows; r++) {
+                w.gemv(x, xOffset + r * k, panel, tileA, r * PANEL_WIDTH, scratch.chunk);
+            }
+            store(tileA, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }
     }
 

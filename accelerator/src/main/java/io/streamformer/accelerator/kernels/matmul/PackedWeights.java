@@ -96,6 +96,24 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
      */
     abstract void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk);
 
+    /**
+     * Whether {@link #gemv2} streams two panels in one pass; a type whose one-panel kernel cannot keep enough loads
+     * in flight to reach the memory's bandwidth says so.
+     */
+    boolean streamsTwoPanels() {
+        return false;
+    }
+
+    /**
+     * {@link #gemv} of one input row against panels {@code panelA} and {@code panelB}, into {@code outA[offA..]} and
+     * {@code outB[offB..]}: each panel with exactly the operations {@link #gemv} performs.
+     */
+    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB,
+               float[] chunk) {
+        gemv(x, xOffset, panelA, outA, offA, chunk);
+        gemv(x, xOffset, panelB, outB, offB, chunk);
+    }
+
     /** The fp32 panel {@code panel} of W' into {@code dst[0 .. W·cols)}, in the F32 layout. */
     abstract void decodePanel(int panel, float[] dst);
 }
