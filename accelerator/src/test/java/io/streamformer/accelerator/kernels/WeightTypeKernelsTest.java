@@ -7,6 +7,7 @@ import io.streamformer.accelerator.weights.WeightConversions;
 import io.streamformer.accelerator.weights.WeightType;
 import io.streamformer.accelerator.weights.Weights;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.Example;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -77,6 +78,33 @@ class WeightTypeKernelsTest {
             Weights widened = WeightConversions.convert(rounded, WeightType.F32, "w");
             assertThat(linear(rounded, scale, x, rows, b, act)).as(half + " vs its widened values")
                     .isEqualTo(linear(widened, scale, x, rows, b, act));
+        }
+    }
+
+    /**
+     * Every finite half, as one row's kernel widens it in the vector lanes, equals {@link Float#float16ToFloat} of it:
+     * a matrix holding each once, multiplied by one-hot inputs, gives back its columns.
+     */
+    @Example
+    void everyFiniteHalfWidensToWhatTheJdkGives() {
+        int cols = 32;
+        short[] halves = new short[2 * 31 * 1024]; // sign × exponents 0..30 × mantissas
+        int n = 0;
+        for (int bits = 0; bits < 0x10000; bits++) {
+            if ((bits & 0x7C00) != 0x7C00) {
+                halves[n++] = (short) bits;
+            }
+        }
+        int rows = n / cols;
+        Weights.F16 w = new Weights.F16(halves, rows, cols);
+        for (int c = 0; c < cols; c++) {
+            float[] oneHot = new float[cols];
+            oneHot[c] = 1f;
+            float[] column = linear(w, 1f, oneHot, 1, null, Activation.IDENTITY);
+            for (int r = 0; r < rows; r++) {
+                float expected = Float.float16ToFloat(halves[r * cols + c]);
+                assertThat(column[r]).as("half 0x%04x", halves[r * cols + c] & 0xFFFF).isEqualTo(expected + 0f);
+            }
         }
     }
 

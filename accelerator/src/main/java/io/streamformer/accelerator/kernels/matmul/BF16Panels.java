@@ -11,8 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * bfloat16 panels: a value is the upper half of an fp32, widened by a shift in the vector lanes. (Widening a chunk
- * into scratch with a scalar loop first, as {@link F16Panels} does, ran 2.7× slower here: the JIT does not vectorize
- * that loop.)
+ * into scratch with a scalar loop first ran 2.7× slower: the JIT does not vectorize that loop.)
  */
 public final class BF16Panels extends PackedWeights {
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
@@ -54,7 +53,7 @@ public final class BF16Panels extends PackedWeights {
     }
 
     @Override
-    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk) {
+    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset) {
         final int k = cols;
         final int kEven = k & ~1;
         final short[] p = panels;
@@ -86,8 +85,7 @@ public final class BF16Panels extends PackedWeights {
     }
 
     @Override
-    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB,
-               float[] chunk) {
+    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB) {
         final int k = cols;
         final int kEven = k & ~1;
         final short[] p = panels;

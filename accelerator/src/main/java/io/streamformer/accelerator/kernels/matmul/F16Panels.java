@@ -3,14 +3,21 @@ package io.streamformer.accelerator.kernels.matmul;
 import io.streamformer.accelerator.weights.WeightType;
 import io.streamformer.accelerator.weights.Weights;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * IEEE half-precision panels (finite values: the loader refuses others). {@link Float#float16ToFloat} widens a half
- * exactly, and the JIT compiles a loop of it into the hardware's conversion instruction (F16C / AVX-512
- * {@code vcvtph2ps}); so the kernels widen {@link #CHUNK_K} input features of a panel at a time into fp32 scratch
- * with such a loop and multiply from there, in the order of every kernel here: the sums are bit for bit those of
- * the widened F32 matrix. (Widening in the vector lanes by bit shifts took three vector operations per 16 weights
- * and ran batch 1 at 1.14× the f32 speed; this, at 1.3-1.4×.)
+ * IEEE half-precision panels (finite values: the loader refuses others). The one-row kernel widens a half in the
+ * vector lanes, exactly: its sign, exponent and mantissa shifted into an fp32's places, times 2^112 to move the
+ * exponent bias from 15 to 127 (which also turns a half's subnormals into the right fp32 normals). The panel
+ * decoder for several rows widens with {@link Float#float16ToFloat} in a loop the JIT compiles to the hardware's
+ * conversion ({@code vcvtph2ps}); both give the same fp32 values, so the sums are bit for bit those of the widened
+ * F32 matrix. (Batch-1 decode on an AMD EPYC host: in the lanes ran 1.2-1.3× faster than widening a stretch of
+ * the panel into scratch with that loop first; an earlier Intel host had shown the opposite at one thread and a
+ * tie at two.)
  */
 public final class F16Panels extends PackedWeights {
     final short[] panels;
@@ -51,33 +58,38 @@ public final class F16Panels extends PackedWeights {
         }
     }
 
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    private static final FloatVector HALF_TO_FLOAT_SCALE = FloatVector.broadcast(S, 0x1p112f);
+
+    private static FloatVector widen(short[] p, int offset) {
+        IntVector i = (IntVector) ShortVector.fromArray(H, p, offset).convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8FFFE000).reinterpretAsFloats()
+                .mul(HALF_TO_FLOAT_SCALE);
+    }
+
+    /** BF16's loop with this type's widening: each type keeps its own copy so that the JIT inlines its widening. */
     @Override
-    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk) {
+    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset) {
         final int k = cols;
+        final int kEven = k & ~1;
+        final short[] p = panels;
         FloatVector e0 = FloatVector.zero(S), e1 = FloatVector.zero(S);
         FloatVector o0 = FloatVector.zero(S), o1 = FloatVector.zero(S);
         int wi = panel * PANEL_WIDTH * k;
-        for (int from = 0; from < k; from += CHUNK_K) {
-            int n = Math.min(CHUNK_K, k - from);
-            widen(wi, chunk, 0, n * PANEL_WIDTH);
-            wi += n * PANEL_WIDTH;
-            final int nEven = n & ~1;
-            final int xi = xOffset + from;
-            int i = 0;
-            int ci = 0;
-            for (; i < nEven; i += 2, ci += 2 * PANEL_WIDTH) {
-                FloatVector a = FloatVector.broadcast(S, x[xi + i]);
-                e0 = FloatVector.fromArray(S, chunk, ci).fma(a, e0);
-                e1 = FloatVector.fromArray(S, chunk, ci + L).fma(a, e1);
-                FloatVector b = FloatVector.broadcast(S, x[xi + i + 1]);
-                o0 = FloatVector.fromArray(S, chunk, ci + PANEL_WIDTH).fma(b, o0);
-                o1 = FloatVector.fromArray(S, chunk, ci + PANEL_WIDTH + L).fma(b, o1);
-            }
-            if (i < n) { // only in the last chunk of an odd k (CHUNK_K is even): an even feature
-                FloatVector a = FloatVector.broadcast(S, x[xi + i]);
-                e0 = FloatVector.fromArray(S, chunk, ci).fma(a, e0);
-                e1 = FloatVector.fromArray(S, chunk, ci + L).fma(a, e1);
-            }
+        int i = 0;
+        for (; i < kEven; i += 2, wi += 2 * PANEL_WIDTH) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wi).fma(a, e0);
+            e1 = widen(p, wi + L).fma(a, e1);
+            FloatVector b = FloatVector.broadcast(S, x[xOffset + i + 1]);
+            o0 = widen(p, wi + PANEL_WIDTH).fma(b, o0);
+            o1 = widen(p, wi + PANEL_WIDTH + L).fma(b, o1);
+        }
+        if (i < k) {
+            FloatVector a = FloatVector.broadcast(S, x[xOffset + i]);
+            e0 = widen(p, wi).fma(a, e0);
+            e1 = widen(p, wi + L).fma(a, e1);
         }
         e0.add(o0).intoArray(out, outOffset);
         e1.add(o1).intoArray(out, outOffset + L);

@@ -37,7 +37,7 @@ public final class F32Panels extends PackedWeights {
     }
 
     @Override
-    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk) {
+    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset) {
         final int k = cols;
         final int kEven = k & ~1;
         final int kQuad = k & ~3;

@@ -82,7 +82,7 @@ public final class I8Panels extends PackedWeights {
     }
 
     @Override
-    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk) {
+    void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset) {
         final int k = cols;
         final int kEven = k & ~1;
         final byte[] p = panels;

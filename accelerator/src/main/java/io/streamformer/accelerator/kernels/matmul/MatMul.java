@@ -12,11 +12,10 @@ import static io.streamformer.accelerator.kernels.matmul.PackedWeights.S;
  * for any {@link PackedWeights} type.
  *
  * <p>One input row (a decoding step of one sequence) streams each panel once with the type's own kernel, which
- * widens the weights as it goes (in registers, or F16 a stretch at a time into a small L1 buffer): this is the
- * memory-bound case, where 16- and 8-bit weights pay off (BF16 streams two panels at once, as one stream its
- * widening left too few loads in flight). Four rows
- * or more share a widened fp32 copy of each panel (decoded once per panel, then cached) in blocks of four rows whose
- * 16 accumulators stay in registers; the rows left over take the one-row kernel. Even and odd k accumulate
+ * widens the weights in registers as it goes: this is the memory-bound case, where 16- and 8-bit weights pay off
+ * (BF16 streams two panels at once, as one stream its widening left too few loads in flight). Four rows or more
+ * share a widened fp32 copy of each panel (decoded once per panel, then cached) in blocks of four rows whose 16
+ * accumulators stay in registers; the rows left over take the one-row kernel. Even and odd k accumulate
  * separately and are added at the end, the order of the BLAS kernels behind PyTorch's Linear, which keeps logits of
  * sensitive models within 1e-5 of transformers'. Every row is computed with the same operations whatever block it
  * falls in, so a sequence gets bit-identical results alone or inside any batch, and a 16-bit matrix gives exactly
@@ -37,8 +36,6 @@ public final class MatMul {
         float[] panel = new float[0];
         float[] tile = new float[0];
         float[] secondTile = new float[0];
-        /** Where a one-row kernel may widen a stretch of a 16-bit panel (F16). */
-        final float[] chunk = new float[PackedWeights.CHUNK_FLOATS];
 
         float[] panel(int size) {
             if (panel.length < size) {
@@ -113,7 +110,7 @@ public final class MatMul {
                 }
             }
             for (int r = blocked; r < rows; r++) {
-                w.gemv(x, xOffset + r * k, panel, tile, r * PANEL_WIDTH, scratch.chunk);
+                w.gemv(x, xOffset + r * k, panel, tile, r * PANEL_WIDTH);
             }
             store(tile, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }
@@ -134,14 +131,14 @@ public final class MatMul {
             int b = a + half;
             for (int r = 0; r < rows; r++) {
                 int t = r * PANEL_WIDTH;
-                w.gemv2(x, xOffset + r * k, a, tileA, t, b, tileB, t, scratch.chunk);
+                w.gemv2(x, xOffset + r * k, a, tileA, t, b, tileB, t);
             }
             store(tileA, rows, a, w.rows(), w.columnScales(), epilogue, out, outOffset);
             store(tileB, rows, b, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }
         for (int panel = panelFrom + 2 * half; panel < panelTo; panel++) {
             for (int r = 0; r < rows; r++) {
-                w.gemv(x, xOffset + r * k, panel, tileA, r * PANEL_WIDTH, scratch.chunk);
+                w.gemv(x, xOffset + r * k, panel, tileA, r * PANEL_WIDTH);
             }
             store(tileA, rows, panel, w.rows(), w.columnScales(), epilogue, out, outOffset);
         }

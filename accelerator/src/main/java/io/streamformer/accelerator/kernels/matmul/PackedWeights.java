@@ -18,9 +18,6 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
     static final int L = S.length();
     /** Output features per panel: two vectors. */
     public static final int PANEL_WIDTH = 2 * L;
-    /** Input features a {@link #gemv} may widen at a time into its chunk buffer: 128 × W floats, 16 KiB at W = 32. */
-    static final int CHUNK_K = 128;
-    static final int CHUNK_FLOATS = CHUNK_K * PANEL_WIDTH;
 
     protected final int rows;
     protected final int cols;
@@ -91,10 +88,9 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
     /**
      * Raw sums of one input row against panel {@code panel}: {@code out[outOffset + j] = Σ_k x[xOffset + k] ·
      * W'[panel·W + j][k]} for j in [0, W), W' the widened (I8: q / 256) values, even and odd k summed separately
-     * and added last (the order of every kernel here). {@code chunk} is scratch space of at least
-     * {@link #CHUNK_FLOATS} floats for types that widen a stretch of the panel there first.
+     * and added last (the order of every kernel here).
      */
-    abstract void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset, float[] chunk);
+    abstract void gemv(float[] x, int xOffset, int panel, float[] out, int outOffset);
 
     /**
      * Whether {@link #gemv2} streams two panels in one pass; a type whose one-panel kernel cannot keep enough loads
@@ -108,10 +104,10 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
      * {@link #gemv} of one input row against panels {@code panelA} and {@code panelB}, into {@code outA[offA..]} and
      * {@code outB[offB..]}: each panel with exactly the operations {@link #gemv} performs.
      */
-    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB,
-               float[] chunk) {
-        gemv(x, xOffset, panelA, outA, offA, chunk);
-        gemv(x, xOffset, panelB, outB, offB, chunk);
+    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB,
+               int offB) {
+        gemv(x, xOffset, panelA, outA, offA);
+        gemv(x, xOffset, panelB, outB, offB);
     }
 
     /** The fp32 panel {@code panel} of W' into {@code dst[0 .. W·cols)}, in the F32 layout. */
