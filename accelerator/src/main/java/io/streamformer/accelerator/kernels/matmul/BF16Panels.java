@@ -121,6 +121,88 @@ public final class BF16Panels extends PackedWeights {
         f1.add(q1).intoArray(outB, offB + L);
     }
 
+    /** MatMul's four-row block with this type's widening, each widened vector also stored into {@code dst}. */
+    @Override
+    void block4Decoding(float[] x, int x0, int panel, float[] dst, float[] tile, int t) {
+        final int k = cols;
+        final int kEven = k & ~1;
+        final short[] p = panels;
+        final int base = panel * PANEL_WIDTH * k;
+        int x1 = x0 + k;
+        int x2 = x1 + k;
+        int x3 = x2 + k;
+        FloatVector e00 = FloatVector.zero(S), e01 = FloatVector.zero(S);
+        FloatVector e10 = FloatVector.zero(S), e11 = FloatVector.zero(S);
+        FloatVector e20 = FloatVector.zero(S), e21 = FloatVector.zero(S);
+        FloatVector e30 = FloatVector.zero(S), e31 = FloatVector.zero(S);
+        FloatVector o00 = FloatVector.zero(S), o01 = FloatVector.zero(S);
+        FloatVector o10 = FloatVector.zero(S), o11 = FloatVector.zero(S);
+        FloatVector o20 = FloatVector.zero(S), o21 = FloatVector.zero(S);
+        FloatVector o30 = FloatVector.zero(S), o31 = FloatVector.zero(S);
+        int i = 0;
+        int d = 0;
+        for (; i < kEven; i += 2, d += 2 * PANEL_WIDTH) {
+            FloatVector w0 = widen(p, base + d);
+            FloatVector w1 = widen(p, base + d + L);
+            w0.intoArray(dst, d);
+            w1.intoArray(dst, d + L);
+            FloatVector a0 = FloatVector.broadcast(S, x[x0 + i]);
+            e00 = w0.fma(a0, e00);
+            e01 = w1.fma(a0, e01);
+            FloatVector a1 = FloatVector.broadcast(S, x[x1 + i]);
+            e10 = w0.fma(a1, e10);
+            e11 = w1.fma(a1, e11);
+            FloatVector a2 = FloatVector.broadcast(S, x[x2 + i]);
+            e20 = w0.fma(a2, e20);
+            e21 = w1.fma(a2, e21);
+            FloatVector a3 = FloatVector.broadcast(S, x[x3 + i]);
+            e30 = w0.fma(a3, e30);
+            e31 = w1.fma(a3, e31);
+            FloatVector v0 = widen(p, base + d + PANEL_WIDTH);
+            FloatVector v1 = widen(p, base + d + PANEL_WIDTH + L);
+            v0.intoArray(dst, d + PANEL_WIDTH);
+            v1.intoArray(dst, d + PANEL_WIDTH + L);
+            FloatVector b0 = FloatVector.broadcast(S, x[x0 + i + 1]);
+            o00 = v0.fma(b0, o00);
+            o01 = v1.fma(b0, o01);
+            FloatVector b1 = FloatVector.broadcast(S, x[x1 + i + 1]);
+            o10 = v0.fma(b1, o10);
+            o11 = v1.fma(b1, o11);
+            FloatVector b2 = FloatVector.broadcast(S, x[x2 + i + 1]);
+            o20 = v0.fma(b2, o20);
+            o21 = v1.fma(b2, o21);
+            FloatVector b3 = FloatVector.broadcast(S, x[x3 + i + 1]);
+            o30 = v0.fma(b3, o30);
+            o31 = v1.fma(b3, o31);
+        }
+        if (i < k) {
+            FloatVector w0 = widen(p, base + d);
+            FloatVector w1 = widen(p, base + d + L);
+            w0.intoArray(dst, d);
+            w1.intoArray(dst, d + L);
+            FloatVector a0 = FloatVector.broadcast(S, x[x0 + i]);
+            e00 = w0.fma(a0, e00);
+            e01 = w1.fma(a0, e01);
+            FloatVector a1 = FloatVector.broadcast(S, x[x1 + i]);
+            e10 = w0.fma(a1, e10);
+            e11 = w1.fma(a1, e11);
+            FloatVector a2 = FloatVector.broadcast(S, x[x2 + i]);
+            e20 = w0.fma(a2, e20);
+            e21 = w1.fma(a2, e21);
+            FloatVector a3 = FloatVector.broadcast(S, x[x3 + i]);
+            e30 = w0.fma(a3, e30);
+            e31 = w1.fma(a3, e31);
+        }
+        e00.add(o00).intoArray(tile, t);
+        e01.add(o01).intoArray(tile, t + L);
+        e10.add(o10).intoArray(tile, t + PANEL_WIDTH);
+        e11.add(o11).intoArray(tile, t + PANEL_WIDTH + L);
+        e20.add(o20).intoArray(tile, t + 2 * PANEL_WIDTH);
+        e21.add(o21).intoArray(tile, t + 2 * PANEL_WIDTH + L);
+        e30.add(o30).intoArray(tile, t + 3 * PANEL_WIDTH);
+        e31.add(o31).intoArray(tile, t + 3 * PANEL_WIDTH + L);
+    }
+
     @Override
     void decodePanel(int panel, float[] dst) {
         int base = panel * PANEL_WIDTH * cols;

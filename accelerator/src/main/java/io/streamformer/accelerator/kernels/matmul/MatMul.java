@@ -97,15 +97,17 @@ public final class MatMul {
             if (blocked > 0) {
                 float[] src;
                 int base;
+                int first = 0;
                 if (w instanceof F32Panels f) {
                     src = f.panels;
                     base = panel * PANEL_WIDTH * k;
                 } else {
                     src = scratch.panel(PANEL_WIDTH * k);
                     base = 0;
-                    w.decodePanel(panel, src);
+                    w.block4Decoding(x, xOffset, panel, src, tile, 0);
+                    first = 4;
                 }
-                for (int r = 0; r < blocked; r += 4) {
+                for (int r = first; r < blocked; r += 4) {
                     block4(x, xOffset + r * k, k, src, base, tile, r * PANEL_WIDTH);
                 }
             }
@@ -145,7 +147,7 @@ public final class MatMul {
     }
 
     /** Raw sums of four rows against one fp32 panel at {@code p[base..]} into {@code tile[t..t + 4·W)}. */
-    private static void block4(float[] x, int x0, int k, float[] p, int base, float[] tile, int t) {
+    static void block4(float[] x, int x0, int k, float[] p, int base, float[] tile, int t) {
         final int kEven = k & ~1;
         int x1 = x0 + k;
         int x2 = x1 + k;

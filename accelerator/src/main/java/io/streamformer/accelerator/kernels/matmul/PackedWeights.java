@@ -110,6 +110,17 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
         gemv(x, xOffset, panelB, outB, offB);
     }
 
+    /**
+     * Raw sums of the four input rows at {@code x[x0..]} against panel {@code panel} into {@code tile[t..t + 4·W)},
+     * exactly as {@link MatMul}'s fp32 four-row block computes them from the decoded panel, which is left in
+     * {@code dst} for the rows after: a type that widens in registers does both in one pass, so that the panel's
+     * stream from memory overlaps with arithmetic.
+     */
+    void block4Decoding(float[] x, int x0, int panel, float[] dst, float[] tile, int t) {
+        decodePanel(panel, dst);
+        MatMul.block4(x, x0, cols, dst, 0, tile, t);
+    }
+
     /** The fp32 panel {@code panel} of W' into {@code dst[0 .. W·cols)}, in the F32 layout. */
     abstract void decodePanel(int panel, float[] dst);
 }
