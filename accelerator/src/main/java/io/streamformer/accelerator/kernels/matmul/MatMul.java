@@ -38,26 +38,20 @@ public final class MatMul {
         float[] secondTile = new float[0];
 
         float[] panel(int size) {
-            if (panel.length < size) {
-                panel = new float[size];
-            }
-            return panel;
+            return panel = atLeast(panel, size);
         }
 
         float[] tile(int size) {
-            if (tile.length < size) {
-                tile = new float[size];
-            }
-            return tile;
+            return tile = atLeast(tile, size);
         }
 
         float[] secondTile(int size) {
-            if (secondTile.length < size) {
-                secondTile = new float[size];
-            }
-            return secondTile;
+            return secondTile = atLeast(secondTile, size);
         }
 
+        private static float[] atLeast(float[] buffer, int size) {
+            return buffer.length < size ? new float[size] : buffer;
+        }
     }
 
     /** What happens to a raw sum before it is stored: bias (may be null), output scale, activation. */
