@@ -36,6 +36,12 @@ public final class BrokerProcess implements AutoCloseable {
         this.settings = Map.copyOf(settings);
     }
 
+    /**
+     * Attempts at a first start, each on new free ports and a new data directory: another process may take a port
+     * between its choice and the broker's bind, and a failed first start leaves nothing a second one depends on.
+     */
+    private static final int START_ATTEMPTS = 3;
+
     /** Starts a broker on free ports with a new data directory under {@code workDir}. */
     public static BrokerProcess start(Path workDir, Map<String, String> settings) {
         try {
@@ -43,10 +49,32 @@ public final class BrokerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        BrokerProcess b = new BrokerProcess(workDir.resolve("kafka-data"), EmbeddedKafkaBroker.freePort(),
-                EmbeddedKafkaBroker.freePort(), settings);
-        b.start();
-        return b;
+        for (int attempt = 1; ; attempt++) {
+            Path dataDir = workDir.resolve(attempt == 1 ? "kafka-data" : "kafka-data-" + attempt);
+            BrokerProcess b = new BrokerProcess(dataDir, EmbeddedKafkaBroker.freePort(),
+                    EmbeddedKafkaBroker.freePort(), settings);
+            try {
+                b.start();
+                return b;
+            } catch (IllegalStateException e) {
+                b.kill();
+                if (attempt == START_ATTEMPTS) {
+                    throw e;
+                }
+                System.err.println("broker: start " + attempt + " of " + START_ATTEMPTS + " failed (" + e.getMessage()
+                        + "); starting again on new ports");
+            }
+        }
+    }
+
+    /** The last lines of the child's output, for error messages that outlive its temporary directory. */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no broker log: " + e.getMessage() + ")";
+        }
     }
 
     public String bootstrapServers() {
@@ -82,7 +110,7 @@ public final class BrokerProcess implements AutoCloseable {
             while (true) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("the broker process exited with " + process.exitValue()
-                            + " (see " + log + ")");
+                            + " (see " + log + "); its last lines:\n" + logTail());
                 }
                 try {
                     admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS);
