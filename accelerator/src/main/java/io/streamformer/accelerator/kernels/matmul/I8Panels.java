@@ -79,8 +79,8 @@ public final class I8Panels extends PackedWeights {
     /**
      * {@link #widen}'s values by an int-to-float conversion: (q+128) × 2^-8 - 0.5 in one exact FMA. One operation
      * fewer, and faster in the one-row kernel on the AMD host (batch-1 int8 decode ahead in 5 of 7 alternating
-     * rounds against the old jar, medians 339 vs 311 tok/s); slower in the panel decoder for four rows and more (-9% at batch
-     * 16 in one pair of rounds), which keeps {@link #widen}.
+     * rounds against the old jar, medians 339 vs 311 tok/s); slower in the panel decoder for four rows and more
+     * (-9% at batch 16 in one pair of rounds), which keeps {@link #widen}.
      */
     private static FloatVector converted(byte[] p, int offset, int part) {
         IntVector u = (IntVector) ByteVector.fromArray(B, p, offset)
