@@ -104,8 +104,7 @@ public abstract sealed class PackedWeights permits F32Panels, F16Panels, BF16Pan
      * {@link #gemv} of one input row against panels {@code panelA} and {@code panelB}, into {@code outA[offA..]} and
      * {@code outB[offB..]}: each panel with exactly the operations {@link #gemv} performs.
      */
-    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB,
-               int offB) {
+    void gemv2(float[] x, int xOffset, int panelA, float[] outA, int offA, int panelB, float[] outB, int offB) {
         gemv(x, xOffset, panelA, outA, offA);
         gemv(x, xOffset, panelB, outB, offB);
     }
